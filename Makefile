@@ -1,0 +1,56 @@
+# covid-portal: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STORE ?= .demo-store
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+SCHEMA := ontology/covid_portal.yaml
+GENERATED := shapes/covid_portal.shacl.ttl ontology/covid_portal.context.jsonld ontology/covid_portal.owl.ttl \
+	covid_portal/terms.py ontology/prefixes.json docs/model.md
+
+.PHONY: help install demo demo-data serve test pytest lint gen check-gen clean bench
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $@
+
+install: $(VENV)/.installed  ## create the virtual environment and install the project
+
+demo-data: install  ## build the demo graph from the bundled real records
+	$(BIN)/covid-portal --store $(STORE) load --replace data/records
+
+demo: demo-data  ## build the demo graph and serve it on http://127.0.0.1:8000
+	$(BIN)/covid-portal --store $(STORE) serve --host $(HOST) --port $(PORT)
+
+gen: install  ## regenerate every artefact derived from the schema
+	$(BIN)/gen-shacl $(SCHEMA) > shapes/covid_portal.shacl.ttl
+	$(BIN)/gen-jsonld-context --no-metadata $(SCHEMA) > ontology/covid_portal.context.jsonld
+	$(BIN)/gen-owl --no-metadata -f ttl $(SCHEMA) 2>/dev/null > ontology/covid_portal.owl.ttl
+	$(PY) -m covid_portal.codegen all
+
+check-gen: gen  ## fail when the committed generated artefacts are not current
+	git diff --exit-code -- $(GENERATED)
+
+lint: install  ## ruff
+	$(BIN)/ruff check covid_portal loaders server tests bench
+
+pytest: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: install check-gen lint pytest  ## install what tests need and run the whole suite
+
+bench: install  ## run the benchmarks (see docs/benchmarks.md)
+	$(PY) -m bench.ingest
+	$(PY) -m bench.query
+
+clean:
+	rm -rf $(STORE) .pytest_cache build dist *.egg-info
