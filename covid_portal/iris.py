@@ -28,6 +28,12 @@ DATASET_BASE = PORTAL_BASE + "dataset/"
 ACTIVITY_BASE = PORTAL_BASE + "load/"
 HOST_BASE = PORTAL_BASE + "host/"
 FILE_BASE = PORTAL_BASE + "file/"
+CORD19_BASE = PORTAL_BASE + "cord19/"
+SAMPLE_BASE = PORTAL_BASE + "sample/"
+
+
+VERSIONED = {"ena.embl", "refseq"}
+VERSION_SUFFIX = re.compile(r"\.\d+$")
 
 
 class UnknownIdentifier(ValueError):
@@ -73,6 +79,11 @@ def _uri_prefix(prefix: str) -> str:
 def normalise(prefix: str, local_id: str) -> str:
     """Canonical form of an identifier: trimmed, and upper case where the space is case-insensitive."""
     local_id = local_id.strip()
+    if prefix in VERSIONED:
+        # INSDC/RefSeq sequence versions (MN908947.3) name revisions of one record; the entity IRI is
+        # the unversioned accession so every source's cross-reference (UniProt DR EMBL lines carry no
+        # version) meets the sequence record. Loaders keep the version in the `version` slot.
+        local_id = VERSION_SUFFIX.sub("", local_id)
     if prefix == "pdb":
         local_id = local_id.upper()
     elif prefix in ("pmc",) and local_id.isdigit():
@@ -163,6 +174,15 @@ def host(text: str) -> NamedNode:
     return NamedNode(f"{HOST_BASE}{_slug(key)}")
 
 
+def sdrf_sample(project: str, source_name: str) -> NamedNode:
+    """A sample named in a proteomics project's SDRF: it has no global accession, so the IRI is the
+    project accession plus the SDRF ``source name`` (unique within one project's SDRF)."""
+    key = re.sub(r"\s+", " ", source_name.strip())
+    if not key:
+        raise UnknownIdentifier(f"empty SDRF source name in {project}")
+    return NamedNode(f"{SAMPLE_BASE}sdrf/{_slug(project)}/{_slug(key)}")
+
+
 def data_file(url: str) -> NamedNode:
     """A data file: its own URL when it is an http(s) URL, else a portal IRI built from it."""
     url = url.strip()
@@ -173,3 +193,15 @@ def data_file(url: str) -> NamedNode:
     if url.startswith("ftp://"):
         return NamedNode(quote(url, safe=":/?#[]@!$&'()*+,;=%-._~"))
     return NamedNode(FILE_BASE + _slug(url))
+
+
+def cord19_paper(paper_id: str) -> NamedNode:
+    """A CORD-19 paper known only by its document_parses ``paper_id`` (the SHA-1 of its PDF).
+
+    No registry has an identifier space for these ids, so they live under the portal's namespace.
+    Raises UnknownIdentifier when the id is not a 40-digit hex SHA-1.
+    """
+    sha = paper_id.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{40}", sha):
+        raise UnknownIdentifier(f"{paper_id!r} is not a CORD-19 paper id (SHA-1)")
+    return NamedNode(CORD19_BASE + sha)

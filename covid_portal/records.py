@@ -105,7 +105,9 @@ class RecordGraph:
         if obj is not None:
             self.triples.append(Triple(subject, slot.node, obj))
 
-    def link(self, subject: Subject, slot: SlotTerm, target: NamedNode | BlankNode, cls: ClassTerm | None = None) -> None:
+    def link(
+        self, subject: Subject, slot: SlotTerm, target: NamedNode | BlankNode, cls: ClassTerm | None = None
+    ) -> None:
         """Add an object link; with ``cls`` the target is typed too, so it validates in this record."""
         self.triples.append(Triple(subject, slot.node, target))
         if cls is not None:
@@ -135,7 +137,7 @@ class RecordGraph:
         if slot.datatype_node is not None:
             if slot.datatype == XSD + "integer":
                 text = str(int(float(text))) if _is_number(text) else text
-            elif slot.datatype == XSD + "double":
+            elif slot.datatype in (XSD + "double", XSD + "float"):
                 text = repr(float(text)) if _is_number(text) else text
             return Literal(text, datatype=slot.datatype_node)
         return Literal(text)

@@ -23,6 +23,9 @@ def to_rdflib_term(term: NamedNode | BlankNode | Literal) -> rdflib.term.Node:
         return rdflib.BNode(term.value)
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+        # a simple literal: rdflib keeps it untyped, as in the shapes' sh:in lists (RDF 1.1: the same term)
+        return rdflib.Literal(term.value)
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 

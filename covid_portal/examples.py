@@ -1,0 +1,91 @@
+"""The example queries in queries/*.rq: parsing their metadata header.
+
+Each file starts with ``# key: value`` lines: title, description, keywords (comma separated),
+sources (comma separated loader names, or "all") and any number of ``expect`` lines
+(``?var = <iri>`` or ``?var = "literal"`` or ``?var = 2020``) naming a binding the answer on the demo
+graph must contain. The first line that is not such a comment starts the query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from covid_portal import resources
+
+_HEADER = re.compile(r"^#\s*([a-z_-]+)\s*:\s*(.*?)\s*$")
+_EXPECT = re.compile(r'^\?(\w+)\s*=\s*(<[^>]+>|"[^"]*"|\S+)$')
+
+
+@dataclass(frozen=True)
+class Expectation:
+    variable: str
+    value: str  # as written: <iri>, "literal" or a bare number
+
+    def matches(self, term: object) -> bool:
+        if term is None:
+            return False
+        text = getattr(term, "value", str(term))
+        if self.value.startswith("<"):
+            return text == self.value[1:-1] and type(term).__name__ == "NamedNode"
+        if self.value.startswith('"'):
+            return text == self.value[1:-1]
+        return text == self.value
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str  # file stem, used in URLs
+    title: str
+    description: str
+    keywords: tuple[str, ...]
+    sources: tuple[str, ...]
+    query: str
+    expectations: tuple[Expectation, ...] = field(default=())
+
+
+class ExampleError(ValueError):
+    pass
+
+
+def parse(path: Path) -> Example:
+    meta: dict[str, list[str]] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    body_start = 0
+    for index, line in enumerate(lines):
+        match = _HEADER.match(line)
+        if not match:
+            body_start = index
+            break
+        meta.setdefault(match.group(1), []).append(match.group(2))
+    query = "\n".join(lines[body_start:]).strip() + "\n"
+    for key in ("title", "description", "keywords", "sources"):
+        if not meta.get(key):
+            raise ExampleError(f"{path.name}: missing '# {key}:' header line")
+    expectations = []
+    for text in meta.get("expect", []):
+        match = _EXPECT.match(text)
+        if not match:
+            raise ExampleError(f"{path.name}: cannot read expectation {text!r}")
+        expectations.append(Expectation(match.group(1), match.group(2)))
+    return Example(
+        name=path.stem,
+        title=meta["title"][0],
+        description=" ".join(meta["description"]),
+        keywords=tuple(k.strip() for k in meta["keywords"][0].split(",") if k.strip()),
+        sources=tuple(s.strip() for s in meta["sources"][0].split(",") if s.strip()),
+        query=query,
+        expectations=tuple(expectations),
+    )
+
+
+@cache
+def examples() -> tuple[Example, ...]:
+    folder = resources.path("queries")
+    return tuple(parse(path) for path in sorted(folder.glob("*.rq")))
+
+
+def get(name: str) -> Example | None:
+    return next((e for e in examples() if e.name == name), None)

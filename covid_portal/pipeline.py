@@ -1,0 +1,383 @@
+"""parse -> RDF -> validate -> store: the one ingest pipeline every source goes through.
+
+Each record becomes one named graph (its IRI from ``iris.record_graph``) holding the record's
+triples and its provenance, so a re-loaded record replaces its old triples and a source can be
+dropped on its own. Records that cannot be parsed, mapped or validated are quarantined with
+their raw text and the reason; the report accounts for every record read
+(read = loaded + quarantined), and a run that breaks that count fails loudly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyoxigraph import Literal, NamedNode, Quad, Triple
+
+import loaders
+from covid_portal import __version__, iris
+from covid_portal.records import FileFormatError, RecordError, RecordGraph
+from covid_portal.store import Staging, StoreDir
+from covid_portal.terms import C, S
+from covid_portal.validate import Validator, default_validator
+from covid_portal.void import VOID_GRAPH, void_quads
+
+log = logging.getLogger(__name__)
+
+SKIPPED_NAMES = {"PROVENANCE.md", "README.md", "SUMMARY.md", "NOTES.md", ".DS_Store"}
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+
+
+@dataclass
+class SourceStats:
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    triples: int = 0
+
+
+@dataclass
+class LoadReport:
+    run_id: str
+    sources: dict[str, SourceStats] = field(default_factory=dict)
+    files: int = 0
+    files_skipped: int = 0  # already loaded by the interrupted run this one resumed
+    file_errors: list[str] = field(default_factory=list)
+    quarantine_file: Path | None = None
+    version: str | None = None
+
+    def stats(self, source: str) -> SourceStats:
+        return self.sources.setdefault(source, SourceStats())
+
+    @property
+    def read(self) -> int:
+        return sum(s.read for s in self.sources.values())
+
+    @property
+    def loaded(self) -> int:
+        return sum(s.loaded for s in self.sources.values())
+
+    @property
+    def quarantined(self) -> int:
+        return sum(s.quarantined for s in self.sources.values())
+
+    @property
+    def triples(self) -> int:
+        return sum(s.triples for s in self.sources.values())
+
+
+class StrictModeError(Exception):
+    """--strict: the first bad file or record ends the load (nothing is published)."""
+
+
+class Quarantine:
+    """JSON Lines report of every record or file that did not load, with what is needed to fix it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = None
+        self.count = 0
+
+    def add(self, entry: dict[str, object]) -> None:
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("a", encoding="utf-8")
+        self._fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._fh.flush()
+        self.count += 1
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def iter_files(paths: Iterable[Path]) -> list[Path]:
+    """Files to load, in a stable order; folders are walked, notes and hidden files skipped."""
+    out: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            out.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.name not in SKIPPED_NAMES and not any(part.startswith(".") for part in p.parts)
+            )
+        elif path.exists():
+            out.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return out
+
+
+def fingerprint(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _file_time(path: Path) -> str:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).replace(microsecond=0).isoformat()
+
+
+def provenance(
+    rg: RecordGraph, graph: NamedNode, activity: NamedNode, source_file: str, retrieved: str
+) -> list[Triple]:
+    """The PROV-O description of a record, stored in the record's own graph."""
+    out = [
+        Triple(graph, RDF_TYPE, C.SourceRecord.node),
+        Triple(graph, S.primary_topic.node, rg.topic),
+        Triple(graph, S.source_dataset.node, iris.dataset(rg.source)),
+        Triple(graph, S.loader_version.node, Literal(f"covid-portal {__version__} loaders.{rg.source}")),
+        Triple(graph, S.generated_by.node, activity),
+        Triple(activity, RDF_TYPE, C.LoadActivity.node),  # typed here too, so the record validates alone
+        Triple(graph, S.source_file.node, Literal(source_file)),
+        Triple(graph, S.retrieved_at.node, Literal(rg.retrieved or retrieved, datatype=XSD_DATETIME)),
+    ]
+    if rg.url:
+        out.append(Triple(graph, S.source_record_url.node, NamedNode(rg.url)))
+    if rg.release:
+        out.append(Triple(graph, S.source_release.node, Literal(rg.release)))
+    if rg.license:
+        out.append(Triple(graph, S.license.node, NamedNode(rg.license)))
+    return out
+
+
+def _commit(store: ox.Store, batch: dict[NamedNode, list[Quad]]) -> None:
+    """Write a batch of record graphs, replacing earlier versions of the same records."""
+    for graph in batch:
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+    store.extend(quad for quads in batch.values() for quad in quads)
+
+
+def _activity_quads(activity: NamedNode, started: str, ended: str) -> list[Quad]:
+    g = activity
+    return [
+        Quad(activity, RDF_TYPE, C.LoadActivity.node, g),
+        Quad(activity, S.started_at.node, Literal(started, datatype=XSD_DATETIME), g),
+        Quad(activity, S.ended_at.node, Literal(ended, datatype=XSD_DATETIME), g),
+        Quad(activity, S.used_software.node, Literal(f"covid-portal {__version__}"), g),
+    ]
+
+
+def _dataset_quads(loader: loaders.Loader, modified: str) -> list[Quad]:
+    """A minimal dcat:Dataset per source; the server enriches it with statistics from the store."""
+    ds = iris.dataset(loader.name)
+    return [
+        Quad(ds, RDF_TYPE, C.Dataset.node, ds),
+        Quad(ds, S.title.node, Literal(loader.title), ds),
+        Quad(ds, S.description.node, Literal(f"Records of {loader.title} loaded into the portal."), ds),
+        Quad(ds, S.homepage.node, NamedNode(loader.homepage), ds),
+        Quad(ds, S.license.node, NamedNode(loader.license), ds),
+        Quad(ds, S.modified.node, Literal(modified, datatype=XSD_DATETIME), ds),
+    ]
+
+
+def now() -> str:
+    return dt.datetime.now(tz=dt.UTC).replace(microsecond=0).isoformat()
+
+
+class Pipeline:
+    """One load run: files in, record graphs into the staging version, report out."""
+
+    def __init__(
+        self,
+        *,
+        source: str | None = None,
+        strict: bool = False,
+        batch_size: int = 2000,
+        validator: Validator | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.source = source
+        self.strict = strict
+        self.batch_size = batch_size
+        self.validator = validator or default_validator()
+        self.on_progress = on_progress  # (records done, bytes done)
+        self.run_id = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+        self.activity = iris.load_activity(self.run_id)
+
+    # ------------------------------------------------------------------ records
+    def graphs(
+        self, path: Path, report: LoadReport, quarantine: Quarantine
+    ) -> Iterator[tuple[str, NamedNode, list[Quad]]]:
+        """The validated record graphs of one file; everything else goes to quarantine."""
+        detected = loaders.detect(path, self.source)
+        if detected is None:
+            hint = f" as {self.source}" if self.source else ""
+            raise FileFormatError(str(path), f"not a format any loader reads{hint} (use --source to force one)")
+        loader, fmt = detected
+        stats = report.stats(loader.name)
+        retrieved = _file_time(path)
+        for item in loader.parse(path, fmt):
+            stats.read += 1
+            if isinstance(item, RecordError):
+                self._quarantine(
+                    quarantine,
+                    stats,
+                    item.source,
+                    item.file,
+                    item.position,
+                    item.record_id,
+                    "parse",
+                    item.reason,
+                    item.raw,
+                )
+                continue
+            try:
+                rg = loader.to_rdf(item)
+            except RecordError as exc:
+                self._quarantine(
+                    quarantine,
+                    stats,
+                    item.source,
+                    item.file,
+                    item.position,
+                    item.record_id,
+                    "map",
+                    exc.reason,
+                    item.raw,
+                )
+                continue
+            graph = iris.record_graph(rg.source, rg.record_id)
+            triples = rg.triples + provenance(rg, graph, self.activity, str(path), retrieved)
+            violations = self.validator.check(triples)
+            if violations:
+                reason = "; ".join(str(v) for v in violations[:10])
+                if len(violations) > 10:
+                    reason += f"; ... {len(violations) - 10} more"
+                self._quarantine(
+                    quarantine,
+                    stats,
+                    item.source,
+                    item.file,
+                    item.position,
+                    item.record_id,
+                    "validate",
+                    reason,
+                    item.raw,
+                )
+                continue
+            stats.loaded += 1
+            stats.triples += len(triples)
+            yield loader.name, graph, [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+
+    def _quarantine(self, quarantine: Quarantine, stats: SourceStats, source: str, file: str, position: str,
+                    record_id: str | None, stage: str, reason: str, raw: str) -> None:  # fmt: skip
+        stats.quarantined += 1
+        quarantine.add({"source": source, "file": file, "position": position, "record_id": record_id,
+                        "stage": stage, "reason": reason, "raw": raw})  # fmt: skip
+        log.warning("quarantined %s record %s (%s, %s): %s", source, record_id or "?", file, position, reason)
+        if self.strict:
+            raise StrictModeError(f"{file} ({position}, record {record_id or '?'}): {reason}")
+
+    # --------------------------------------------------------------------- run
+    def run(self, paths: Iterable[Path], store_dir: StoreDir, *, fresh: bool = False) -> LoadReport:
+        files = iter_files(paths)
+        report = LoadReport(run_id=self.run_id)
+        quarantine = Quarantine(store_dir.path / "quarantine" / f"{self.run_id}.jsonl")
+        started = now()
+        records_done = 0
+        bytes_done = 0
+        try:
+            with store_dir.staging(fresh=fresh) as staging:
+                used: set[str] = set()
+                for path in files:
+                    size = path.stat().st_size
+                    key = str(path.resolve())
+                    if staging.done_files.get(key) == fingerprint(path):
+                        report.files_skipped += 1
+                        bytes_done += size
+                        continue
+                    report.files += 1
+                    try:
+                        records_done = self._load_file(
+                            path, staging, report, quarantine, used, records_done, bytes_done
+                        )
+                    except FileFormatError as exc:
+                        report.file_errors.append(str(exc))
+                        entry = {"source": self.source, "file": str(path), "position": "file", "record_id": None}
+                        quarantine.add({**entry, "stage": "file", "reason": exc.reason, "raw": ""})
+                        log.error("%s", exc)
+                        if self.strict:
+                            raise StrictModeError(str(exc)) from exc
+                    bytes_done += size
+                    store_dir.mark_done(staging, key, fingerprint(path), fresh)
+                    if self.on_progress:
+                        self.on_progress(records_done, bytes_done)
+                ended = now()
+                extra = _activity_quads(self.activity, started, ended)
+                for name in sorted(used):
+                    extra += _dataset_quads(loaders.get(name), ended)
+                self._check_counts(report)
+                finish(staging.store, extra)
+        finally:
+            quarantine.close()
+        report.quarantine_file = quarantine.path if quarantine.count else None
+        report.version = store_dir.current_version()
+        return report
+
+    def _load_file(self, path: Path, staging: Staging, report: LoadReport, quarantine: Quarantine,
+                   used: set[str], records_done: int, bytes_done: int) -> int:  # fmt: skip
+        batch: dict[NamedNode, list[Quad]] = {}
+        for source, graph, quads in self.graphs(path, report, quarantine):
+            used.add(source)
+            batch[graph] = quads
+            records_done += 1
+            if len(batch) >= self.batch_size:
+                _commit(staging.store, batch)
+                batch = {}
+                if self.on_progress:
+                    self.on_progress(records_done, bytes_done)
+        if batch:
+            _commit(staging.store, batch)
+        return records_done
+
+    @staticmethod
+    def _check_counts(report: LoadReport) -> None:
+        for name, stats in report.sources.items():
+            if stats.read != stats.loaded + stats.quarantined:
+                raise AssertionError(
+                    f"{name}: read {stats.read} != loaded {stats.loaded} + quarantined {stats.quarantined}"
+                )
+
+
+def finish(store: ox.Store, extra: list[Quad]) -> None:
+    """Replace the graphs ``extra`` describes (load run, datasets), then recompute the VoID statistics."""
+    for graph in {q.graph_name for q in extra} | {VOID_GRAPH}:
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+    store.extend(extra)
+    store.extend(void_quads(store))
+
+
+def load(paths: Iterable[Path], store: Path | str, **options: object) -> LoadReport:
+    """Load files or folders into the store at ``store``; see :class:`Pipeline` for the options."""
+    fresh = bool(options.pop("fresh", False))
+    pipeline = Pipeline(**options)  # type: ignore[arg-type]
+    return pipeline.run([Path(p) for p in paths], StoreDir(store), fresh=fresh)
+
+
+def drop_source(store: Path | str, source: str) -> int:
+    """Remove every record graph of one source (and its dataset description); returns graphs removed."""
+    store_dir = StoreDir(store)
+    dataset = iris.dataset(source)
+    with store_dir.staging() as staging:
+        graphs = [
+            row["g"]
+            for row in staging.store.query(
+                f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <http://purl.org/dc/terms/source> <{dataset.value}> }} }}"
+            )
+        ]
+        for graph in graphs:
+            staging.store.remove_graph(graph)
+        if staging.store.contains_named_graph(dataset):
+            staging.store.remove_graph(dataset)
+        finish(staging.store, [])
+    return len(graphs)

@@ -1,0 +1,107 @@
+"""VoID statistics of the graph, computed from the store when a load publishes a new version.
+
+The description lives in its own named graph (``VOID_GRAPH``), so the server serves it without
+recomputing. It has one ``void:Dataset`` per source with its triples, distinct entities and a
+class partition, plus a ``void:Linkset`` for each pair of sources and linking predicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyoxigraph as ox
+from pyoxigraph import Literal, NamedNode, Quad
+
+from covid_portal import iris
+
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+VOID_GRAPH = NamedNode(iris.PORTAL_BASE + "void")
+PORTAL_DATASET = NamedNode(iris.PORTAL_BASE + "dataset")
+
+_PREFIXES = """
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+"""
+
+TRIPLES_PER_SOURCE = (
+    _PREFIXES
+    + """
+SELECT ?source (COUNT(*) AS ?triples) (COUNT(DISTINCT ?g) AS ?records) WHERE {
+  GRAPH ?g { ?g dct:source ?source . ?s ?p ?o }
+} GROUP BY ?source
+"""
+)
+
+CLASSES_PER_SOURCE = (
+    _PREFIXES
+    + """
+SELECT ?source ?class (COUNT(DISTINCT ?topic) AS ?entities) WHERE {
+  GRAPH ?g { ?g foaf:primaryTopic ?topic ; dct:source ?source . ?topic a ?class }
+} GROUP BY ?source ?class
+"""
+)
+
+LINKSETS = (
+    _PREFIXES
+    + """
+SELECT ?from ?to ?p (COUNT(*) AS ?links) WHERE {
+  GRAPH ?g { ?g foaf:primaryTopic ?s ; dct:source ?from . ?s ?p ?o }
+  GRAPH ?h { ?h foaf:primaryTopic ?o ; dct:source ?to }
+  FILTER(?from != ?to)
+} GROUP BY ?from ?to ?p
+"""
+)
+
+
+def _v(term: str) -> NamedNode:
+    return NamedNode(VOID + term)
+
+
+def _int(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD_INTEGER)
+
+
+def void_quads(store: ox.Store) -> list[Quad]:
+    """The VoID description of everything in ``store`` (which should not yet hold a VOID_GRAPH)."""
+    g = VOID_GRAPH
+    out: list[Quad] = [Quad(PORTAL_DATASET, RDF_TYPE, _v("Dataset"), g)]
+    total = 0
+    for row in store.query(TRIPLES_PER_SOURCE):
+        source, triples = row["source"], int(row["triples"].value)
+        total += triples
+        out += [
+            Quad(PORTAL_DATASET, _v("subset"), source, g),
+            Quad(source, RDF_TYPE, _v("Dataset"), g),
+            Quad(source, _v("triples"), _int(triples), g),
+            Quad(source, _v("documents"), _int(int(row["records"].value)), g),
+        ]
+    out.append(Quad(PORTAL_DATASET, _v("triples"), _int(total), g))
+    entities: dict[str, int] = {}
+    for row in store.query(CLASSES_PER_SOURCE):
+        source, cls, count = row["source"], row["class"], int(row["entities"].value)
+        entities[source.value] = entities.get(source.value, 0) + count
+        partition = NamedNode(f"{source.value}/class/{iris.compress(cls.value) or cls.value.rsplit('/', 1)[-1]}")
+        out += [
+            Quad(source, _v("classPartition"), partition, g),
+            Quad(partition, _v("class"), cls, g),
+            Quad(partition, _v("entities"), _int(count), g),
+        ]
+    for source, count in entities.items():
+        out.append(Quad(NamedNode(source), _v("entities"), _int(count), g))
+    for row in store.query(LINKSETS):
+        source, target, predicate = row["from"], row["to"], row["p"]
+        name = f"{source.value.rsplit('/', 1)[-1]}-{target.value.rsplit('/', 1)[-1]}"
+        local = predicate.value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        digest = hashlib.sha1(predicate.value.encode("utf-8")).hexdigest()[:8]  # local names can collide
+        linkset = NamedNode(f"{iris.PORTAL_BASE}linkset/{name}/{local}-{digest}")
+        out += [
+            Quad(linkset, RDF_TYPE, _v("Linkset"), g),
+            Quad(linkset, _v("subjectsTarget"), source, g),
+            Quad(linkset, _v("objectsTarget"), target, g),
+            Quad(linkset, _v("linkPredicate"), predicate, g),
+            Quad(linkset, _v("triples"), _int(int(row["links"].value)), g),
+            Quad(PORTAL_DATASET, _v("subset"), linkset, g),
+        ]
+    return out

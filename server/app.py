@@ -1,0 +1,58 @@
+"""The app factory: settings in, FastAPI app out; one ``include_router`` line per concern."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from covid_portal import __version__
+from server.config import Settings
+from server.sparql import sparql_router
+from server.workers import QueryPool
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. The query workers start with the app (lifespan) and stop with it.
+
+    Routers reach the worker pool as ``request.app.state.queries`` (or the ``server.deps.Queries``
+    dependency) to run bounded queries of their own.
+    """
+    settings = settings or Settings()
+    pool = QueryPool(
+        settings.store,
+        size=settings.max_concurrent_queries,
+        timeout=settings.query_timeout,
+        max_result_bytes=settings.max_result_bytes,
+        start_method=settings.worker_start_method,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(pool.start)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(pool.close)
+
+    app = FastAPI(
+        title="covid-portal",
+        version=__version__,
+        description="A COVID-19 knowledge graph: SPARQL 1.1 endpoint, entity pages and discovery API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.queries = pool
+    app.add_middleware(
+        CORSMiddleware,  # read routes are public: browser clients (YASGUI, Comunica) call them directly
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["Retry-After", "Content-Type", "Vary"],
+        max_age=3600,
+    )
+    app.include_router(sparql_router(settings, pool))
+    return app

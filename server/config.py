@@ -1,0 +1,76 @@
+"""Server settings, read from arguments and ``COVID_PORTAL_*`` environment variables.
+
+Built by the caller (the CLI or a test) and handed to :func:`server.app.create_app`; nothing reads
+the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from covid_portal.store import DEFAULT_STORE
+
+
+def _default_workers() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return 2 * cores
+
+
+class Settings(BaseSettings):
+    """What a running node needs to know. Every field can be set as ``COVID_PORTAL_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="COVID_PORTAL_", extra="ignore")
+
+    store: Path = Field(DEFAULT_STORE, description="Store directory (see covid_portal.store).")
+    base_url: str | None = Field(
+        None,
+        description="Public URL of this node, e.g. https://covid.example.org; the SPARQL endpoint is "
+        "<base_url>/sparql. Default: the URL each request was sent to.",
+    )
+    query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run (and stream) before it is stopped.")
+    max_concurrent_queries: int = Field(
+        default_factory=_default_workers, ge=1, description="Query worker processes; more queries at once get 503."
+    )
+    max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body (a query) accepted; else 413.")
+    max_result_bytes: int = Field(
+        256 << 20, ge=1024, description="Largest serialized query result; a query producing more is stopped."
+    )
+    service_partners: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="SPARQL endpoints a query may call with SERVICE (comma- or space-separated in the "
+        "environment). Any other SERVICE endpoint is refused with 400.",
+    )
+    read_only: bool = Field(True, description="The public endpoint never writes; loads go through the CLI.")
+    admin_token: SecretStr | None = Field(None, description="Bearer token for admin routes (none: no admin routes).")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"], description="Origins allowed to call the read routes from a browser."
+    )
+    worker_start_method: Literal["forkserver", "spawn"] = Field(
+        "forkserver", description="How query workers are started (never 'fork': the server has threads)."
+    )
+
+    @field_validator("service_partners", "cors_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item for item in value.replace(",", " ").split() if item]
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    def endpoint_url(self, request_url: str) -> str:
+        """The SPARQL endpoint's URL: from base_url when set, else the URL the request used."""
+        if self.base_url:
+            return f"{self.base_url}/sparql"
+        return request_url.split("?", 1)[0].split("#", 1)[0]

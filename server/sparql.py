@@ -1,0 +1,372 @@
+"""The SPARQL 1.1 Protocol endpoint, ``/sparql`` (https://www.w3.org/TR/sparql11-protocol/).
+
+Queries by GET, URL-encoded POST and direct POST (``application/sparql-query``); the protocol
+dataset (``default-graph-uri``/``named-graph-uri``) replaces the query's FROM/FROM NAMED, and a
+query with neither gets the union of all record graphs as its default graph. Results are
+negotiated (``Accept`` with q-values, or the ``format`` parameter) and streamed from a query
+worker (``server.workers``), which enforces the time and size limits.
+
+Status discipline: 400 a malformed request (syntax error, no query, several queries, bad IRI,
+non-UTF-8 text, SERVICE to an endpoint that is not a partner); 403 any update (the public endpoint
+is read-only: the graph is written by ``covid-portal load`` / ``drop`` on the server's machine); 406
+no acceptable format; 413 a body over the limit; 415 a POST body type other than the two query
+types; 422 a result over the size limit; 502 a partner endpoint failing; 503 a timeout or all
+workers busy (with Retry-After). ``GET /sparql`` without a query returns the service description.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import parse_qsl, urlsplit
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+
+from covid_portal.store import StoreDir
+from server import service_description
+from server.config import Settings
+from server.negotiation import ALL_FORMATS, GRAPH_FORMATS, HTML, RESULT_FORMATS, is_known_format, media_types, negotiate
+from server.query_scan import UnknownPrefix, scan
+from server.workers import QueryError, QueryPool, QueryTask
+
+log = logging.getLogger(__name__)
+
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+FORM_TYPE = "application/x-www-form-urlencoded"
+_READ_ONLY = (
+    "this SPARQL endpoint is read-only: updates are refused. The graph is written on the server with "
+    "the command line (covid-portal load / covid-portal drop)."
+)
+_DESCRIPTION_COUNT_TIMEOUT = 5.0  # seconds spent counting statements for void:triples, once per store version
+
+Params = list[tuple[str, str]]
+
+
+class ProtocolError(Exception):
+    """A request the protocol says to refuse, with its status and a message for the client."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return PlainTextResponse(message + "\n", status_code=status, headers=headers)
+
+
+class SparqlEndpoint:
+    """The handlers of ``/sparql`` over one query pool."""
+
+    def __init__(self, settings: Settings, pool: QueryPool) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.partners = {_normal(url) for url in settings.service_partners}
+        self._count: tuple[str | None, int] | None = None  # (store version, statements) for void:triples
+
+    # ------------------------------------------------------------------ routes
+    async def get(self, request: Request) -> Response:
+        try:
+            params = _parse_form(request.scope.get("query_string", b""), "the URL query")
+            if _has(params, "update"):
+                raise ProtocolError(403, _READ_ONLY + " (and an update is never sent by GET)")
+            if not _has(params, "query") and not _has(params, "default-graph-uri", "named-graph-uri"):
+                return await self._service_description(request, _single(params, "format"))
+            return await self._query(request, params)
+        except ProtocolError as exc:
+            return _error(exc.status, exc.message, exc.headers)
+
+    async def post(self, request: Request) -> Response:
+        try:
+            params = _parse_form(request.scope.get("query_string", b""), "the URL query")
+            content_type = request.headers.get("content-type")
+            if content_type is None:
+                raise ProtocolError(
+                    400, f"a POST needs a Content-Type: {FORM_TYPE} (query=... in the body) or {QUERY_TYPE}"
+                )
+            media_type, charset = _content_type(content_type)
+            if _has(params, "update") or media_type == UPDATE_TYPE:
+                raise ProtocolError(403, _READ_ONLY)
+            if media_type == QUERY_TYPE:
+                if charset not in (None, "utf-8", "utf8"):
+                    raise ProtocolError(400, f"the query must be sent in UTF-8, not {charset}")
+                if _has(params, "query"):
+                    raise ProtocolError(400, "the query is given twice: in the body and in the URL")
+                params.append(("query", _utf8(await self._body(request), "the query")))
+            elif media_type == FORM_TYPE:
+                form = _parse_form(await self._body(request), "the form body")
+                if _has(form, "update"):
+                    raise ProtocolError(403, _READ_ONLY)
+                params += form
+            else:
+                raise ProtocolError(
+                    415, f"unsupported Content-Type {media_type}: send the query as {FORM_TYPE} or {QUERY_TYPE}"
+                )
+            return await self._query(request, params)
+        except ProtocolError as exc:
+            return _error(exc.status, exc.message, exc.headers)
+
+    # ------------------------------------------------------------------ queries
+    async def _query(self, request: Request, params: Params) -> Response:
+        queries = [value for key, value in params if key == "query"]
+        if not queries:
+            raise ProtocolError(400, "no query: give the SPARQL query in the 'query' parameter")
+        if len(queries) > 1:
+            raise ProtocolError(400, f"{len(queries)} 'query' parameters: send exactly one query per request")
+        query = queries[0]
+        if not query.strip():
+            raise ProtocolError(400, "the query is empty")
+        default_graphs = _iris(params, "default-graph-uri")
+        named_graphs = _iris(params, "named-graph-uri")
+        protocol_dataset = bool(default_graphs or named_graphs)
+
+        override = _single(params, "format")
+        if override is not None and not is_known_format(override):
+            names = ", ".join(fmt.name for fmt in ALL_FORMATS if fmt is not HTML)
+            raise ProtocolError(400, f"unknown format '{override}': use one of {names} or a media type")
+        accept = request.headers.get("accept")
+        results_format = negotiate(RESULT_FORMATS, accept, override)
+        graph_format = negotiate(GRAPH_FORMATS, accept, override)
+        if results_format is None and graph_format is None:
+            raise ProtocolError(406, _not_acceptable(None))
+
+        base_iri = self.settings.endpoint_url(str(request.url))
+        try:
+            found = scan(query, base_iri)
+        except UnknownPrefix as exc:
+            raise ProtocolError(400, str(exc)) from None
+        self._check_services(found.services)
+
+        task = QueryTask(
+            query=query,
+            results_format=results_format.name if results_format else None,
+            graph_format=graph_format.name if graph_format else None,
+            base_iri=base_iri,
+            default_graphs=tuple(default_graphs) if protocol_dataset else None,
+            named_graphs=tuple(named_graphs) if protocol_dataset else None,
+            union_default_graph=not found.has_dataset_clause,
+            federated=found.is_federated,
+        )
+        started = time.monotonic()
+        try:
+            run = await self.pool.open(task)
+        except QueryError as exc:
+            if exc.status == 406:
+                raise ProtocolError(406, _not_acceptable(exc.kind)) from None
+            if exc.status >= 500:
+                log.warning("query failed (%d, %.1f s): %s", exc.status, time.monotonic() - started, exc.message)
+            raise ProtocolError(exc.status, exc.message, exc.headers) from None
+        media_type = next(fmt.media_type for fmt in ALL_FORMATS if fmt.name == run.format)
+        headers = {"Vary": "Accept"}
+        if run.done:
+            return Response(b"".join(run.take_buffered()), media_type=media_type, headers=headers)
+        return StreamingResponse(run.stream(), media_type=media_type, headers=headers)
+
+    def _check_services(self, services: list[str | None]) -> None:
+        for endpoint in services:
+            if endpoint is None:
+                raise ProtocolError(
+                    400,
+                    "SERVICE with a variable is not allowed: name the endpoint, one of the partners below. "
+                    + self._partners_text(),
+                )
+            if _normal(endpoint) not in self.partners:
+                raise ProtocolError(400, f"SERVICE <{endpoint}> is not allowed. " + self._partners_text())
+
+    def _partners_text(self) -> str:
+        if not self.partners:
+            return "This endpoint federates with no other endpoint (COVID_PORTAL_SERVICE_PARTNERS is empty)."
+        return "Allowed SERVICE endpoints (COVID_PORTAL_SERVICE_PARTNERS): " + ", ".join(sorted(self.partners))
+
+    async def _body(self, request: Request) -> bytes:
+        limit = self.settings.max_body_bytes
+        too_large = ProtocolError(
+            413, f"the request body is larger than the limit of {limit:,} bytes (COVID_PORTAL_MAX_BODY_BYTES)"
+        )
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise too_large
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise too_large
+        return bytes(body)
+
+    # ------------------------------------------------------------------ service description
+    async def _service_description(self, request: Request, override: str | None) -> Response:
+        offers = (*GRAPH_FORMATS, HTML)
+        fmt = negotiate(offers, request.headers.get("accept"), override)
+        if fmt is None:
+            raise ProtocolError(
+                400 if override is None else 406,
+                "no query given. GET /sparql?query=... runs a query; GET /sparql alone returns the service "
+                f"description, as one of: {media_types(offers)}",
+            )
+        endpoint = self.settings.endpoint_url(str(request.url))
+        triples = service_description.description(
+            endpoint, federated=bool(self.partners), quads=await self._statement_count()
+        )
+        body = service_description.render(triples, fmt, endpoint)
+        return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
+
+    async def _statement_count(self) -> int | None:
+        """Statements in the store, counted once per store version; None when that is not cheap now."""
+        version = StoreDir(self.settings.store).current_version()
+        if self._count is not None and self._count[0] == version:
+            return self._count[1]
+        try:
+            output = await self.pool.aexecute(QueryTask("", op="count"), timeout=_DESCRIPTION_COUNT_TIMEOUT)
+        except QueryError as exc:
+            log.info("service description without void:triples: %s", exc.message)
+            return None
+        count = int(output.body)
+        self._count = (version, count)
+        return count
+
+
+# ---------------------------------------------------------------------- request parsing
+def _parse_form(data: bytes, where: str) -> Params:
+    """``key=value&...`` pairs, decoded strictly (invalid percent-encoded UTF-8 is a 400, not U+FFFD)."""
+    try:
+        text = data.decode("ascii")
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(400, f"{where} is not valid URL-encoded UTF-8: {exc}") from None
+
+
+def _utf8(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"{what} is not valid UTF-8 ({exc}); the SPARQL protocol requires UTF-8") from None
+
+
+def _content_type(header: str) -> tuple[str, str | None]:
+    media_type, *parameters = (part.strip() for part in header.split(";"))
+    charset = None
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media_type.lower(), charset
+
+
+def _has(params: Params, *keys: str) -> bool:
+    return any(key in keys for key, _ in params)
+
+
+def _single(params: Params, key: str) -> str | None:
+    values = [value for k, value in params if k == key]
+    if len(values) > 1:
+        raise ProtocolError(400, f"the '{key}' parameter is given {len(values)} times; give it at most once")
+    return values[0] if values else None
+
+
+def _iris(params: Params, key: str) -> list[str]:
+    iris = [value for k, value in params if k == key]
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise ProtocolError(400, f"{key}: '{iri}' is not an absolute IRI ({exc})") from None
+    return iris
+
+
+def _normal(url: str) -> str:
+    """An endpoint URL compared case-insensitively in its scheme and host, exactly elsewhere."""
+    parts = urlsplit(url.strip())
+    return parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
+
+
+def _not_acceptable(kind: str | None) -> str:
+    if kind == "results":
+        return f"none of the acceptable formats can hold SELECT/ASK results; available: {media_types(RESULT_FORMATS)}"
+    if kind == "graph":
+        return f"none of the acceptable formats can hold an RDF graph; available: {media_types(GRAPH_FORMATS)}"
+    return (
+        "none of the acceptable formats is one this endpoint produces; available: "
+        f"{media_types(RESULT_FORMATS)} (SELECT/ASK) and {media_types(GRAPH_FORMATS)} (CONSTRUCT/DESCRIBE)"
+    )
+
+
+# ---------------------------------------------------------------------- the router
+_RESPONSES: dict[int | str, dict] = {
+    200: {
+        "description": "Query results (SELECT/ASK: SPARQL JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE: Turtle, "
+        "N-Triples, N-Quads, RDF/XML, JSON-LD) or, without a query, the service description.",
+        "content": {fmt.media_type: {} for fmt in ALL_FORMATS},
+    },
+    400: {"description": "Malformed request: syntax error, no or several queries, SERVICE not allowed."},
+    403: {"description": "An update: this endpoint is read-only."},
+    406: {"description": "None of the acceptable formats can hold the result."},
+    413: {"description": "Request body over the limit."},
+    415: {"description": "POST body type other than application/sparql-query or form-encoded."},
+    422: {"description": "Result over the size limit."},
+    502: {"description": "A SERVICE partner failed."},
+    503: {"description": "Time limit reached, or all query workers busy (see Retry-After)."},
+}
+
+
+def _parameter(name: str, description: str, *, many: bool = False) -> dict:
+    schema: dict = {"type": "array", "items": {"type": "string"}} if many else {"type": "string"}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        "explode": True,
+    }
+
+
+_DATASET_PARAMETERS = [
+    _parameter("default-graph-uri", "A graph of the default graph (replaces FROM).", many=True),
+    _parameter("named-graph-uri", "A named graph the query may use (replaces FROM NAMED).", many=True),
+    _parameter(
+        "format", "Result format, overriding Accept: json, xml, csv, tsv, ttl, nt, nq, rdf, jsonld or a media type."
+    ),
+]
+
+
+def sparql_router(settings: Settings, pool: QueryPool) -> APIRouter:
+    """The ``/sparql`` routes over ``pool``."""
+    endpoint = SparqlEndpoint(settings, pool)
+    router = APIRouter(tags=["SPARQL"])
+    router.add_api_route(
+        "/sparql",
+        endpoint.get,
+        methods=["GET"],
+        summary="Run a SPARQL query (or get the service description)",
+        description="SPARQL 1.1 Protocol query by GET. Without a query, returns the SPARQL service description.",
+        response_class=Response,
+        responses=_RESPONSES,
+        openapi_extra={"parameters": [_parameter("query", "The SPARQL query."), *_DATASET_PARAMETERS]},
+    )
+    router.add_api_route(
+        "/sparql",
+        endpoint.post,
+        methods=["POST"],
+        summary="Run a SPARQL query sent in the body",
+        description=f"SPARQL 1.1 Protocol query by POST: `{FORM_TYPE}` with `query=...`, or the query itself as "
+        f"`{QUERY_TYPE}`. Updates are refused (403).",
+        response_class=Response,
+        responses=_RESPONSES,
+        openapi_extra={
+            "parameters": _DATASET_PARAMETERS,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    QUERY_TYPE: {"schema": {"type": "string"}},
+                    FORM_TYPE: {
+                        "schema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}
+                    },
+                },
+            },
+        },
+    )
+    return router

@@ -1,0 +1,482 @@
+"""Query execution in worker processes, with time and size limits that really stop work.
+
+pyoxigraph has no query timeout and a running query cannot be interrupted, so each query runs in
+a worker *process*: on timeout the server kills that process (its CPU is freed at once) and starts
+a replacement. Each worker opens the live store version read-only and reopens it when a load
+publishes a new one (``StoreDir.current_version()`` changes). The worker runs the query *and*
+serializes its results with pyoxigraph (in Rust), sending the bytes to the server in chunks, so
+the server never holds a whole result: pipe back-pressure paces the worker to the client.
+
+The pool has a fixed number of workers (the concurrency cap). A query that finds none free is
+refused at once (:class:`PoolBusy`, answered 503 with Retry-After) rather than queued.
+
+Result size: a worker stops when its output passes ``max_result_bytes`` (it does not truncate).
+The server buffers the first ``STREAM_AFTER`` bytes before it commits to a status, so every
+failure of a result up to that size (timeout, size, evaluation error) gets a proper error status;
+a larger result is streamed, and a failure after streaming began can only abort the connection
+(the client sees an incomplete transfer, never a silently truncated result).
+
+Worker -> server messages are bytes whose first byte is a tag: ``R`` ready, ``S`` + format name
+(the result starts), ``D`` + data, ``E`` end, ``X`` + JSON error. Server -> worker: a JSON task.
+
+Public API for routes: ``app.state.queries`` is a :class:`QueryPool`; ``await pool.open(task)``
+gives a :class:`QueryRun` to stream (see ``server/sparql.py``), and ``pool.execute(task)`` (from a
+``def`` route) or ``await pool.aexecute(task)`` returns the whole (bounded) result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import multiprocessing
+import signal
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pyoxigraph as ox
+
+from covid_portal.store import StoreDir, StoreError
+
+log = logging.getLogger(__name__)
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "rdf": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+CHUNK_BYTES = 64 * 1024  # worker -> server message size
+STREAM_AFTER = 1 << 20  # bytes buffered before the server commits to 200 and streams
+STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to import pyoxigraph and open the store
+
+
+# ---------------------------------------------------------------------------- the task and its errors
+@dataclass(frozen=True)
+class QueryTask:
+    """A query to run, with the formats it may be answered in and its dataset.
+
+    ``results_format`` answers SELECT/ASK and ``graph_format`` CONSTRUCT/DESCRIBE (names from
+    ``server.negotiation``); None means the client accepts no format for that kind (406).
+    ``default_graphs``/``named_graphs`` are the protocol dataset (``default-graph-uri``,
+    ``named-graph-uri``): when either is given they define the whole dataset. Otherwise a query
+    without FROM gets the union of all graphs as its default graph (``union_default_graph``).
+    """
+
+    query: str
+    results_format: str | None = "json"
+    graph_format: str | None = "ttl"
+    base_iri: str | None = None
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    union_default_graph: bool = True
+    federated: bool = False  # the query calls SERVICE: an I/O error is the partner's (502)
+    op: str = "query"  # "query", or "count" (number of quads in the store, for descriptions)
+
+
+class QueryError(Exception):
+    """A query that could not be answered; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str, *, kind: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.kind = kind  # for 406: "results" or "graph", the kind of result nobody accepted
+        self.headers = headers or {}
+
+
+class PoolBusy(QueryError):
+    """Every worker is busy: the concurrency cap is reached."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran past its time limit; its worker was killed."""
+
+
+@dataclass
+class QueryOutput:
+    format: str
+    body: bytes
+
+
+# ---------------------------------------------------------------------------- the worker process
+class _ResultTooLarge(Exception):
+    pass
+
+
+class _ChunkWriter:
+    """The file-like object pyoxigraph serializes into: counts bytes and sends full chunks."""
+
+    def __init__(self, conn: Connection, limit: int) -> None:
+        self.conn = conn
+        self.limit = limit
+        self.total = 0
+        self.buffer = bytearray()
+        self.exceeded = False
+
+    def write(self, data: bytes) -> int:
+        self.total += len(data)
+        if self.total > self.limit:
+            self.exceeded = True
+            raise _ResultTooLarge
+        self.buffer += data
+        if len(self.buffer) >= CHUNK_BYTES:
+            self.conn.send_bytes(b"D" + bytes(self.buffer))
+            self.buffer.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        """Chunks go out when full or at the end; a flush from the serializer changes nothing."""
+
+    def close(self) -> None:
+        if self.buffer:
+            self.conn.send_bytes(b"D" + bytes(self.buffer))
+            self.buffer.clear()
+
+
+def _die_with_parent() -> None:
+    """Linux: get SIGKILL when the parent (the forkserver, which exits with the server) dies."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _worker_main(conn: Connection, store_path: str | None, max_result_bytes: int) -> None:
+    """Run tasks from ``conn`` until the server closes it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
+    _die_with_parent()
+    opener = _StoreOpener(store_path)
+    with contextlib.suppress(StoreError):
+        opener.get()  # open now so the first query does not pay for it
+    conn.send_bytes(b"R")
+    while True:
+        try:
+            task = json.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        try:
+            store = opener.get()
+        except StoreError as exc:
+            _send_error(conn, 503, f"the store cannot be opened: {exc}")
+            continue
+        _run_task(store, task, conn, max_result_bytes)
+
+
+class _StoreOpener:
+    """The read-only handle on the live version, reopened when a new version is published."""
+
+    def __init__(self, path: str | None) -> None:
+        self.dir = StoreDir(path) if path else None
+        self.store: ox.Store | None = None
+        self.version: str | None = None
+
+    def get(self) -> ox.Store:
+        version = self.dir.current_version() if self.dir else None
+        if self.store is None or version != self.version:
+            self.store = None  # close the old RocksDB handle first
+            self.store = self.dir.open_read() if self.dir else ox.Store()
+            self.version = version
+        return self.store
+
+
+def _send_error(conn: Connection, status: int, message: str, kind: str | None = None) -> None:
+    conn.send_bytes(b"X" + json.dumps({"status": status, "message": message, "kind": kind}).encode())
+
+
+def _dataset(task: dict[str, Any]) -> dict[str, Any]:
+    if task["default_graphs"] is not None or task["named_graphs"] is not None:
+        return {
+            "default_graph": [ox.NamedNode(iri) for iri in task["default_graphs"] or ()],
+            "named_graphs": [ox.NamedNode(iri) for iri in task["named_graphs"] or ()],
+        }
+    return {"use_default_graph_as_union": True} if task["union_default_graph"] else {}
+
+
+def _run_task(store: ox.Store, task: dict[str, Any], conn: Connection, limit: int) -> None:
+    writer = _ChunkWriter(conn, limit)
+    try:
+        if task["op"] == "count":
+            conn.send_bytes(b"Scount")
+            writer.write(str(len(store)).encode())
+        else:
+            result = store.query(task["query"], base_iri=task["base_iri"], **_dataset(task))
+            if isinstance(result, ox.QueryTriples):
+                kind, name, table = "graph", task["graph_format"], GRAPH_FORMATS
+            else:
+                kind, name, table = "results", task["results_format"], RESULT_FORMATS
+            if name is None:
+                _send_error(conn, 406, "no acceptable format", kind)
+                return
+            conn.send_bytes(b"S" + name.encode())
+            result.serialize(writer, table[name])
+        writer.close()
+        conn.send_bytes(b"E")
+    except SyntaxError as exc:
+        _send_error(conn, 400, f"SPARQL syntax error: {exc}")
+    except Exception as exc:  # reported to the server, which answers with it; the worker lives on
+        if writer.exceeded or isinstance(exc, _ResultTooLarge):
+            _send_error(
+                conn,
+                422,
+                f"the result is larger than the server's limit of {limit:,} bytes "
+                "(COVID_PORTAL_MAX_RESULT_BYTES) and was stopped; add a LIMIT or narrow the query",
+            )
+        elif isinstance(exc, OSError) and task["federated"]:
+            _send_error(conn, 502, f"a SERVICE call failed: {exc}")
+        else:
+            log.exception("query failed")
+            _send_error(conn, 500, f"query evaluation failed: {type(exc).__name__}: {exc}")
+
+
+# ---------------------------------------------------------------------------- the server side
+class _Worker:
+    def __init__(self, ctx: Any, store_path: str | None, max_result_bytes: int) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, store_path, max_result_bytes), name="covid-portal-query", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.deadline = math.inf
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        try:
+            started = self.conn.poll(STARTUP_TIMEOUT) and self.conn.recv_bytes() == b"R"
+        except (EOFError, OSError):
+            started = False
+        if not started:
+            raise QueryError(503, "a query worker failed to start (see the server log); try again later")
+        self.ready = True
+
+    def kill(self) -> None:
+        # The pipe is left to the garbage collector: a thread may still be polling it, and closing
+        # a descriptor under a poll could let the number be reused. The poll sees EOF instead.
+        with contextlib.suppress(OSError, ValueError):
+            self.process.kill()
+            self.process.join(5)
+
+
+class QueryPool:
+    """A fixed set of query worker processes over one store."""
+
+    def __init__(
+        self,
+        store: Path | str | None,
+        *,
+        size: int,
+        timeout: float,
+        max_result_bytes: int,
+        start_method: str = "forkserver",
+    ) -> None:
+        self.store_path = str(store) if store is not None else None
+        self.size = size
+        self.timeout = timeout
+        self.max_result_bytes = max_result_bytes
+        self._ctx = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            self._ctx.set_forkserver_preload([__name__])
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._open = False
+
+    # lifecycle (blocking: call from a thread in async code)
+    def start(self) -> None:
+        with self._lock:
+            self._open = True
+            self._idle = [self._spawn() for _ in range(self.size)]
+
+    def close(self) -> None:
+        with self._lock:
+            self._open = False
+            workers = [*self._idle, *self._busy]
+            self._idle, self._busy = [], set()
+        for worker in workers:
+            worker.kill()
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._ctx, self.store_path, self.max_result_bytes)
+
+    # running queries
+    def start_query(self, task: QueryTask, timeout: float | None = None) -> QueryRun:
+        """Hand ``task`` to a free worker (blocking until it is up); raise PoolBusy when none is free."""
+        limit = self.timeout if timeout is None else timeout
+        worker = self._acquire()
+        try:
+            worker.wait_ready()
+            worker.deadline = time.monotonic() + limit
+            worker.conn.send_bytes(json.dumps(asdict(task)).encode())
+        except BaseException:
+            self._release(worker, healthy=False)
+            raise
+        return QueryRun(self, worker, limit)
+
+    def execute(self, task: QueryTask, timeout: float | None = None) -> QueryOutput:
+        """Run ``task`` and return its whole result (blocking: for ``def`` routes and threads)."""
+        run = self.start_query(task, timeout)
+        try:
+            run.prefetch(math.inf)
+        finally:
+            run.abort()
+        return QueryOutput(run.format or "", b"".join(run.buffered))
+
+    async def aexecute(self, task: QueryTask, timeout: float | None = None) -> QueryOutput:
+        return await anyio.to_thread.run_sync(self.execute, task, timeout)
+
+    async def open(self, task: QueryTask, timeout: float | None = None) -> QueryRun:
+        """Start ``task`` and wait until its format is known and its first bytes (or all of them) are in."""
+        run = await anyio.to_thread.run_sync(self.start_query, task, timeout)
+        try:
+            await anyio.to_thread.run_sync(run.prefetch, STREAM_AFTER, abandon_on_cancel=True)
+        except BaseException:
+            run.abort()
+            raise
+        return run
+
+    def retry_after(self) -> int:
+        """Seconds until the first running query must end (its time limit), at least 1."""
+        with self._lock:
+            deadlines = [w.deadline for w in self._busy if w.deadline < math.inf]
+        if not deadlines:
+            return 1
+        return max(1, math.ceil(min(deadlines) - time.monotonic()))
+
+    def _acquire(self) -> _Worker:
+        with self._lock:
+            if not self._open:
+                raise QueryError(503, "the query service is not running")
+            if self._idle:
+                worker = self._idle.pop()
+                self._busy.add(worker)
+                return worker
+        retry = self.retry_after()
+        raise PoolBusy(
+            503,
+            f"all {self.size} query workers are busy (COVID_PORTAL_MAX_CONCURRENT_QUERIES); retry in {retry} s",
+            headers={"Retry-After": str(retry)},
+        )
+
+    def _release(self, worker: _Worker, *, healthy: bool) -> None:
+        """Give a worker back; an unhealthy one (killed, timed out, crashed) is replaced."""
+        worker.deadline = math.inf
+        if not healthy:
+            worker.kill()
+        with self._lock:
+            self._busy.discard(worker)
+            if not self._open:
+                if healthy:
+                    worker.kill()
+                return
+            self._idle.append(worker if healthy else self._spawn())
+
+
+@dataclass
+class QueryRun:
+    """One query in one worker: the format it answers with, then its output in chunks."""
+
+    pool: QueryPool
+    worker: _Worker
+    limit: float
+    format: str | None = None
+    buffered: list[bytes] = field(default_factory=list)
+    done: bool = False
+    _finish_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def prefetch(self, threshold: float) -> None:
+        """Read until the format is known and the output is complete or ``threshold`` bytes are buffered."""
+        size = sum(len(chunk) for chunk in self.buffered)
+        while not self.done and (self.format is None or size < threshold):
+            chunk = self._next()
+            if chunk is not None:
+                self.buffered.append(chunk)
+                size += len(chunk)
+
+    def take_buffered(self) -> list[bytes]:
+        chunks, self.buffered = self.buffered, []
+        return chunks
+
+    def next_chunk(self) -> bytes | None:
+        """The next piece of output, or None at the end (blocking)."""
+        while not self.done:
+            chunk = self._next()
+            if chunk is not None:
+                return chunk
+        return None
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """All output, buffered first; killing the worker if the client goes away early."""
+        try:
+            for chunk in self.take_buffered():
+                yield chunk
+            while True:
+                chunk = await anyio.to_thread.run_sync(self.next_chunk, abandon_on_cancel=True)
+                if chunk is None:
+                    return
+                yield chunk
+        except QueryError as exc:
+            # the status line is gone: aborting the connection is the only honest signal left
+            log.warning("query failed after its response started (connection aborted): %s", exc.message)
+            raise
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Stop the query if it is still running (kills its worker); a no-op once it ended."""
+        self._finish(healthy=False)
+
+    def _next(self) -> bytes | None:
+        """Handle one message; returns data, or None for a control message."""
+        conn = self.worker.conn
+        remaining = self.worker.deadline - time.monotonic()
+        try:
+            if remaining <= 0 or not conn.poll(remaining):
+                self._finish(healthy=False)
+                raise QueryTimeout(
+                    503,
+                    f"the query was stopped after the time limit of {self.limit:g} s "
+                    "(COVID_PORTAL_QUERY_TIMEOUT / --query-timeout); simplify it or add a LIMIT",
+                )
+            message = conn.recv_bytes()
+        except (EOFError, OSError):
+            if self.done:  # aborted from another thread
+                return None
+            self._finish(healthy=False)
+            raise QueryError(500, "the query worker stopped unexpectedly") from None
+        tag, payload = message[:1], message[1:]
+        if tag == b"D":
+            return payload
+        if tag == b"S":
+            self.format = payload.decode()
+        elif tag == b"E":
+            self._finish(healthy=True)
+        elif tag == b"X":
+            self._finish(healthy=True)
+            error = json.loads(payload)
+            raise QueryError(error["status"], error["message"], kind=error.get("kind"))
+        return None
+
+    def _finish(self, *, healthy: bool) -> None:
+        with self._finish_lock:
+            if self.done:
+                return
+            self.done = True
+        self.pool._release(self.worker, healthy=healthy)

@@ -1,0 +1,38 @@
+"""Every example query parses, answers on the demo graph, and its answer holds the expected facts."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+import loaders
+from covid_portal import examples
+from covid_portal.pipeline import load
+from covid_portal.store import StoreDir
+from tests.conftest import RECORDS
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    path = tmp_path_factory.mktemp("examples") / "store"
+    load([RECORDS], path)
+    return StoreDir(path).open_read()
+
+
+def test_there_are_at_least_fifteen_documented_examples() -> None:
+    found = examples.examples()
+    assert len(found) >= 15
+    for example in found:
+        assert example.title and example.description and example.keywords
+        assert example.expectations, f"{example.name} states no expected answer"
+        assert all(s == "all" or s in loaders.REGISTRY for s in example.sources), example.sources
+
+
+@pytest.mark.parametrize("example", examples.examples(), ids=lambda e: e.name)
+def test_example_answers_on_the_demo_graph(demo_store: ox.Store, example: examples.Example) -> None:
+    rows = list(demo_store.query(example.query, use_default_graph_as_union=True))
+    assert rows, f"{example.name}: empty answer"
+    for expectation in example.expectations:
+        assert any(expectation.matches(row[expectation.variable]) for row in rows), (
+            f"{example.name}: no row with ?{expectation.variable} = {expectation.value}"
+        )
