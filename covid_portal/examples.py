@@ -89,3 +89,47 @@ def examples() -> tuple[Example, ...]:
 
 def get(name: str) -> Example | None:
     return next((e for e in examples() if e.name == name), None)
+
+
+SH = "http://www.w3.org/ns/shacl#"
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SCHEMA = "http://schema.org/"
+EXAMPLES_BASE = "https://w3id.org/covid-portal/queries/"
+_KIND = re.compile(r"^\s*(?:(?:PREFIX|BASE)\s+[^\n]*\n|#[^\n]*\n|\s)*(SELECT|ASK|CONSTRUCT|DESCRIBE)", re.IGNORECASE)
+
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE."""
+    match = _KIND.match(query)
+    return match.group(1).upper() if match else "SELECT"
+
+
+def examples_triples(endpoint: str) -> list[tuple[str, str, object]]:
+    """The examples as SHACL SPARQL executables, the way UniProt and the SIB endpoints publish theirs.
+
+    Returns (subject, predicate, object) with objects as pyoxigraph terms, ready for any serializer.
+    """
+    from pyoxigraph import Literal, NamedNode
+
+    out: list[tuple[str, str, object]] = []
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    for example in examples():
+        subject = EXAMPLES_BASE + example.name
+        form = query_form(example.query)
+        predicate = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "describe"}[form]
+        kind = {
+            "SELECT": "SPARQLSelectExecutable",
+            "ASK": "SPARQLAskExecutable",
+            "CONSTRUCT": "SPARQLConstructExecutable",
+        }
+        out.append((subject, rdf_type, NamedNode(SH + "SPARQLExecutable")))
+        if form in kind:
+            out.append((subject, rdf_type, NamedNode(SH + kind[form])))
+        out.append((subject, RDFS_LABEL, Literal(example.title, language="en")))
+        out.append((subject, RDFS_COMMENT, Literal(example.description, language="en")))
+        out.append((subject, SH + predicate, Literal(example.query)))
+        out.append((subject, SCHEMA + "target", NamedNode(endpoint)))
+        for keyword in example.keywords:
+            out.append((subject, SCHEMA + "keywords", Literal(keyword)))
+    return out

@@ -30,7 +30,7 @@ from covid_portal.void import VOID_GRAPH, void_quads
 
 log = logging.getLogger(__name__)
 
-SKIPPED_NAMES = {"PROVENANCE.md", "README.md", "SUMMARY.md", "NOTES.md", ".DS_Store"}
+SKIPPED_NAMES = {"PROVENANCE.md", "README.md", "SUMMARY.md", "NOTES.md", ".DS_Store", "MANIFEST.json", "RECORDS.tsv"}
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 
@@ -208,9 +208,10 @@ class Pipeline:
         self, path: Path, report: LoadReport, quarantine: Quarantine
     ) -> Iterator[tuple[str, NamedNode, list[Quad]]]:
         """The validated record graphs of one file; everything else goes to quarantine."""
-        detected = loaders.detect(path, self.source)
+        source = self.source_of(path)
+        detected = loaders.detect(path, source)
         if detected is None:
-            hint = f" as {self.source}" if self.source else ""
+            hint = f" as {source}" if source else ""
             raise FileFormatError(str(path), f"not a format any loader reads{hint} (use --source to force one)")
         loader, fmt = detected
         stats = report.stats(loader.name)
@@ -268,6 +269,10 @@ class Pipeline:
             stats.triples += len(triples)
             yield loader.name, graph, [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
 
+    def source_of(self, path: Path) -> str | None:
+        """The loader to read ``path`` with (None: detect it from the content)."""
+        return self.source
+
     def _quarantine(self, quarantine: Quarantine, stats: SourceStats, source: str, file: str, position: str,
                     record_id: str | None, stage: str, reason: str, raw: str) -> None:  # fmt: skip
         stats.quarantined += 1
@@ -278,7 +283,17 @@ class Pipeline:
             raise StrictModeError(f"{file} ({position}, record {record_id or '?'}): {reason}")
 
     # --------------------------------------------------------------------- run
-    def run(self, paths: Iterable[Path], store_dir: StoreDir, *, fresh: bool = False) -> LoadReport:
+    def run(
+        self,
+        paths: Iterable[Path],
+        store_dir: StoreDir,
+        *,
+        fresh: bool = False,
+        finalize: Callable[[ox.Store, str], Iterable[Quad]] | None = None,
+    ) -> LoadReport:
+        """Load ``paths`` into a new store version. ``finalize(staging store, end time)`` runs last in the
+        same version (an update drops withdrawn records there); the quads it returns join the run's
+        descriptions (datasets), so everything publishes together or not at all."""
         files = iter_files(paths)
         report = LoadReport(run_id=self.run_id)
         quarantine = Quarantine(store_dir.path / "quarantine" / f"{self.run_id}.jsonl")
@@ -315,6 +330,8 @@ class Pipeline:
                 extra = _activity_quads(self.activity, started, ended)
                 for name in sorted(used):
                     extra += _dataset_quads(loaders.get(name), ended)
+                if finalize is not None:
+                    extra += finalize(staging.store, ended)
                 self._check_counts(report)
                 finish(staging.store, extra)
         finally:
@@ -381,3 +398,22 @@ def drop_source(store: Path | str, source: str) -> int:
             staging.store.remove_graph(dataset)
         finish(staging.store, [])
     return len(graphs)
+
+
+def remove_records(store: ox.Store, source: str, record_ids: Iterable[str]) -> int:
+    """Remove the record graphs of ``source`` named by ``record_ids`` from ``store``; returns graphs removed."""
+    removed = 0
+    for record_id in record_ids:
+        graph = iris.record_graph(source, record_id)
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+            removed += 1
+    return removed
+
+
+def drop_records(store: Path | str, source: str, record_ids: Iterable[str]) -> int:
+    """Remove some records of one source (withdrawn, suppressed) in a new store version; returns graphs removed."""
+    with StoreDir(store).staging() as staging:
+        removed = remove_records(staging.store, source, record_ids)
+        finish(staging.store, [])
+    return removed

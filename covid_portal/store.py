@@ -24,6 +24,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import pyoxigraph as ox
 
 log = logging.getLogger(__name__)
 
+_VERSION = re.compile(r"^v\d{6}$")
 DEFAULT_STORE = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "covid-portal" / "store"
 
 
@@ -49,6 +51,13 @@ class Staging:
     base: str | None
     done_files: dict[str, str] = field(default_factory=dict)  # file path -> fingerprint
     resumed: bool = False
+
+    @property
+    def sidecar(self) -> Path:
+        """A folder published with the version, for files derived from it (the search index)."""
+        path = self.path.with_name(self.path.name + ".sidecar")
+        path.mkdir(exist_ok=True)
+        return path
 
 
 class StoreDir:
@@ -76,6 +85,14 @@ class StoreDir:
         if not path.is_dir():
             raise StoreError(f"store {self.path}: CURRENT names {name}, which does not exist")
         return path
+
+    def live_sidecar(self) -> Path | None:
+        """The folder of files derived from the live version (see Staging.sidecar), if any."""
+        path = self.live_path()
+        if path is None:
+            return None
+        sidecar = path.with_name(path.name + ".sidecar")
+        return sidecar if sidecar.is_dir() else None
 
     def open_read(self) -> ox.Store:
         """A read-only handle on the live version (an empty in-memory store when nothing was loaded)."""
@@ -156,6 +173,7 @@ class StoreDir:
         if path.exists():
             log.info("discarding stale staging version %s", path)
             shutil.rmtree(path)
+        shutil.rmtree(path.with_name(path.name + ".sidecar"), ignore_errors=True)
         meta_path.unlink(missing_ok=True)
         live = self.live_path()
         if live is not None and not fresh:
@@ -169,9 +187,12 @@ class StoreDir:
         staging.store.flush()
         staging.store = None  # type: ignore[assignment]  # close RocksDB before the directory moves
         self.versions_dir.mkdir(parents=True, exist_ok=True)
-        existing = sorted(p.name for p in self.versions_dir.iterdir() if p.name.startswith("v"))
+        existing = sorted(p.name for p in self.versions_dir.iterdir() if _VERSION.match(p.name))
         number = int(existing[-1][1:]) + 1 if existing else 1
         name = f"v{number:06d}"
+        sidecar = staging.path.with_name(staging.path.name + ".sidecar")
+        if sidecar.is_dir():
+            os.replace(sidecar, self.versions_dir / f"{name}.sidecar")
         os.replace(staging.path, self.versions_dir / name)
         tmp = self.path / "CURRENT.tmp"
         with tmp.open("w", encoding="utf-8") as fh:
@@ -186,5 +207,5 @@ class StoreDir:
     def _collect(self, keep: set[str]) -> None:
         """Delete versions older than the previous one (which in-flight readers may still use)."""
         for path in self.versions_dir.iterdir():
-            if path.name not in keep:
+            if path.name.removesuffix(".sidecar") not in keep:
                 shutil.rmtree(path, ignore_errors=True)

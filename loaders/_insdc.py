@@ -237,8 +237,9 @@ def add_sample_attributes(
         text = get(*names)[0]
         if text is None:
             continue
+        parts = text.split()
         try:
-            number = float(text.split()[0])
+            number = float(parts[0]) * (-1 if parts[1:2] in (["S"], ["W"]) else 1)  # "33.9 S" is -33.9
         except (ValueError, IndexError):
             raise fail(record, f"{names[0]}: {text!r} is not a number") from None
         if not low <= number <= high:

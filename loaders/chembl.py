@@ -27,6 +27,7 @@ from pyoxigraph import NamedNode
 
 from covid_portal.publications import PublicationIds, add_author, add_identifiers, split_author_string
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
+from covid_portal.slots import ClassTerm, SlotTerm
 from covid_portal.terms import C, S
 from loaders.base import Loader, json_raw, read_json, reference
 
@@ -295,7 +296,13 @@ def _authors(text: Any) -> list[str]:
 
 
 def _link(
-    graph: RecordGraph, record: RawRecord, subject: NamedNode, slot: Any, prefix: str, local: Any, cls: Any
+    graph: RecordGraph,
+    record: RawRecord,
+    subject: NamedNode,
+    slot: SlotTerm,
+    prefix: str,
+    local: Any,
+    cls: ClassTerm,
 ) -> NamedNode | None:
     """``subject slot <prefix:local>`` (typed ``cls``); a malformed id fails the record."""
     local = _text(local)

@@ -55,7 +55,7 @@ from loaders.base import Loader, iter_lines, iter_xml, json_raw, read_json, refe
 log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- the loader
-_ACCESSION_FIELDS = ("run_accession", "experiment_accession", "sample_accession", "study_accession", "accession")
+_ACCESSION_FIELDS = ("run_accession", "experiment_accession", "accession", "sample_accession", "study_accession")
 _ENA_MARKERS = {
     "run_accession",
     "experiment_accession",
@@ -102,19 +102,25 @@ def _portal_fields(names: Any) -> bool:
 
 
 def result_type(row: dict[str, Any]) -> str:
-    """The ENA portal result a flat row belongs to, from the fields present."""
+    """The ENA portal result a flat row belongs to, from the fields present.
+
+    A run or experiment row names its own accession field; a ``result=sequence`` row says ``accession``
+    and may also carry the sample and study it links to, so ``accession`` is read by its prefix first.
+    """
     if row.get("run_accession"):
         return "read_run"
     if row.get("experiment_accession"):
         return "read_experiment"
+    acc = str(row.get("accession") or "").strip()
+    if acc:
+        if acc.startswith("SAM") or re.match(r"^[SED]RS\d+$", acc):
+            return "sample"
+        if acc.startswith("PRJ") or re.match(r"^[SED]RP\d+$", acc):
+            return "study"
+        return "sequence"
     if row.get("sample_accession"):
         return "sample"
     if row.get("study_accession"):
-        return "study"
-    acc = str(row.get("accession") or "")
-    if acc.startswith("SAM"):
-        return "sample"
-    if acc.startswith("PRJ") or re.match(r"^[SED]RP\d+$", acc):
         return "study"
     return "sequence"
 
@@ -228,7 +234,7 @@ class EnaLoader(Loader):
                 row,
                 str(path),
                 position,
-                line.rstrip("\r"),
+                line,
                 fmt="tsv",
                 url=f"https://www.ebi.ac.uk/ena/browser/api/xml/{rid}",
             )
@@ -271,6 +277,9 @@ class EnaLoader(Loader):
             if not lines and not line.strip():
                 start = number + 1
                 continue
+            if not seen and not lines and not re.match(r"(ID|LOCUS) ", line):
+                kind = "an EMBL" if fmt == "embl" else "a GenBank"
+                raise FileFormatError(str(path), f"not {kind} flat file (line {number} starts {line[:20]!r})")
             lines.append(line)
             if line.rstrip() != "//":
                 continue
@@ -490,6 +499,10 @@ class EnaLoader(Loader):
         graph, topic = self.new_graph(record, cls, prefix, primary)
         if primary != sra:
             add_secondary(graph, topic, "insdc.sra", sra)
+        for sec in elem.iterfind("IDENTIFIERS/SECONDARY_ID"):
+            value = (sec.text or "").strip()
+            if value and value not in (primary, sra) and iris.is_valid("insdc.sra", value):
+                add_secondary(graph, topic, "insdc.sra", value)
         for ext in elem.iterfind("IDENTIFIERS/EXTERNAL_ID"):
             ns, value = (ext.get("namespace") or "").lower(), (ext.text or "").strip()
             if ns == "geo":
@@ -531,12 +544,12 @@ class EnaLoader(Loader):
             if db == "ENA-STUDY":
                 for acc in _expand_range(ident):
                     link_study(graph, sample, acc, sample=True)
-        attributes: list[tuple[str, str]] = []
+        attributes: list[tuple[str, str, list[str] | None]] = []
         for attr in elem.iterfind("SAMPLE_ATTRIBUTES/SAMPLE_ATTRIBUTE"):
             tag, value = (attr.findtext("TAG") or "").strip(), (attr.findtext("VALUE") or "").strip()
-            if tag and not tag.startswith("ENA-"):
-                attributes.append((tag, value))
-        add_sample_attributes(record, graph, sample, [(tag, value, None) for tag, value in attributes])
+            if tag and not tag.startswith("ENA-"):  # ENA-* are archive statistics and dates, not characteristics
+                attributes.append((tag, value, None))
+        add_sample_attributes(record, graph, sample, attributes)
         self._xml_dates(record, graph, sample, "SAMPLE_ATTRIBUTES/SAMPLE_ATTRIBUTE")
         return graph
 
@@ -620,7 +633,8 @@ class EnaLoader(Loader):
         graph.add(seq, S.topology, ann.get("topology"))
         graph.add(seq, S.sequence_length, len(rec.seq) if len(rec.seq) else None)
         try:
-            graph.add(seq, S.checksum, "md5:" + hashlib.md5(bytes(rec.seq).upper()).hexdigest())
+            sequence = bytes(rec.seq).upper() if len(rec.seq) else None
+            graph.add(seq, S.checksum, "md5:" + hashlib.md5(sequence).hexdigest() if sequence else None)
         except UndefinedSequenceError:  # a CON record: the checksum ENA states, if any
             stated = next((x.split(":", 1)[1] for x in rec.dbxrefs if x.upper().startswith("MD5:")), None)
             try:

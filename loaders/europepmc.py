@@ -11,7 +11,12 @@ Formats read (one file = one saved response):
   ``/MED/X/references`` X cites the item. X comes from the response's ``request`` block, else from
   a file name containing ``_MED_<id>_`` (or ``_PMC_``/``_PPR_``); when neither says, the items are
   recorded without the citation (and a warning is logged). The XML forms of these two responses
-  are read too.
+  are read too;
+* ``scibite-tsv``: the SciBite CORD-19 sentence annotations (``document_id``, ``sentence_id``,
+  ``entity_uris``, ...), streamed line by line: one record per document (its consecutive rows), the
+  PMC article ``mentions`` every UniProt protein and ChEMBL compound annotated in it. MeSH, taxon,
+  HPO, GO and country annotations name vocabulary terms, not entities, and are not loaded. The
+  article gets its PMC IRI; when Europe PMC gives it a PMID, the two nodes meet through ``same_as``.
 
 Identity (see covid_portal.publications): the primary IRI is the PubMed IRI when the article has a
 PMID, else PMC, else the Europe PMC preprint id (source ``PPR``), else the DOI; the other ids are
@@ -51,7 +56,7 @@ from covid_portal.publications import (
 )
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
 from covid_portal.terms import C, S
-from loaders.base import Loader, iter_xml, json_raw, read_head, read_json
+from loaders.base import Loader, iter_lines, iter_xml, json_raw, read_head, read_json
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +67,14 @@ LISTS: dict[str, tuple[str, str, str | None]] = {
     "citationList": ("citation", "citations-json", "cites"),
     "referenceList": ("reference", "references-json", "cited_by"),
 }
+SCIBITE_HEADER = "document_id\tsentence_id\tentity_uris"
+# entity URIs of the SciBite annotations that name an entity the portal loads (MeSH, NCBITaxon, HPO,
+# GO and country hits are vocabulary terms, not entities, and are not mentions)
+SCIBITE_ENTITIES = (
+    (re.compile(r"uniprot\.org/uniprot(?:kb)?/([A-Z0-9]+)"), "uniprot"),
+    (re.compile(r"purl\.uniprot\.org/uniprot/([A-Z0-9]+)"), "uniprot"),
+    (re.compile(r"ebi\.ac\.uk/chembl/compound_report_card/(CHEMBL\d+)"), "chembl"),
+)
 _FILE_ID = re.compile(r"(?:^|_)(MED|PMC|PPR)_([A-Za-z0-9]+?)(?=[_.]|$)")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MESH = re.compile(r"^[CDQ]\d+$")
@@ -72,10 +85,12 @@ class EuropePMCLoader(Loader):
     title = "Europe PMC"
     homepage = "https://europepmc.org/"
     license = "https://europepmc.org/Copyright"
-    formats = ("rest-json", "citations-json", "references-json", "rest-xml")
+    formats = ("rest-json", "citations-json", "references-json", "rest-xml", "scibite-tsv")
 
     def sniff(self, path: Path, head: str) -> str | None:
         text = head.lstrip()
+        if text.startswith(SCIBITE_HEADER):
+            return "scibite-tsv"
         if text.startswith("<") and "<responseWrapper" in text:
             return "rest-xml"
         if text.startswith("{"):
@@ -88,6 +103,9 @@ class EuropePMCLoader(Loader):
     def parse(self, path: Path, fmt: str) -> Iterator[RawRecord | RecordError]:
         if fmt == "rest-xml":
             yield from self._parse_xml(path)
+            return
+        if fmt == "scibite-tsv":
+            yield from self._parse_scibite(path)
             return
         doc = read_json(path)
         if not isinstance(doc, dict):
@@ -102,8 +120,9 @@ class EuropePMCLoader(Loader):
         if not isinstance(items, list):
             raise FileFormatError(str(path), f"{key}.{item_key} is not a list")
         queried = _queried_article(doc.get("request"), path) if relation else None
+        view = None if relation else _view(doc.get("request"))
         for index, item in enumerate(items, 1):
-            yield self._record(path, f"{item_key} {index}", item, json_raw(item), list_fmt, relation, queried)
+            yield self._record(path, f"{item_key} {index}", item, json_raw(item), list_fmt, relation, queried, view)
 
     def _parse_xml(self, path: Path) -> Iterator[RawRecord | RecordError]:
         import xml.etree.ElementTree as ET
@@ -128,7 +147,53 @@ class EuropePMCLoader(Loader):
             counts[name] = counts.get(name, 0) + 1
             item = _xml_native(elem)
             raw = ET.tostring(elem, encoding="unicode")
-            yield self._record(path, f"{name} {counts[name]}", item, raw, "rest-xml", relation, queried)
+            view = None if relation else _view(request)
+            yield self._record(path, f"{name} {counts[name]}", item, raw, "rest-xml", relation, queried, view)
+
+    def _parse_scibite(self, path: Path) -> Iterator[RawRecord | RecordError]:
+        """One record per document: its consecutive sentence rows, with every entity URI they give."""
+        document: str | None = None
+        first = 0
+        lines: list[str] = []
+        entities: list[str] = []
+        header_seen = False
+
+        def flush() -> RawRecord | RecordError:
+            raw = "".join(lines)
+            position = f"lines {first}-{first + len(lines) - 1}"
+            record_id = f"scibite/{document}"
+            if not re.fullmatch(r"PMC\d+", document or ""):
+                return RecordError(
+                    self.name, str(path), position, record_id, f"document id {document!r} is not a PMC id", raw
+                )
+            data = {"document": document, "entities": list(dict.fromkeys(entities))}
+            return RawRecord(self.name, record_id, data, str(path), position, raw, "scibite-tsv")
+
+        for lineno, line in iter_lines(path):
+            if not header_seen:
+                if not line.startswith(SCIBITE_HEADER):
+                    raise FileFormatError(
+                        str(path), f"not a SciBite CORD-19 annotation TSV: header is not {SCIBITE_HEADER!r}"
+                    )
+                header_seen = True
+                continue
+            if not line.strip():
+                continue
+            cells = line.rstrip("\r\n").split("\t")
+            if len(cells) != 5:
+                yield RecordError(
+                    self.name, str(path), f"line {lineno}", None, f"{len(cells)} fields, expected 5", line
+                )
+                continue
+            doc_id = cells[0].strip().removesuffix(".xml")
+            if doc_id != document:
+                if document is not None:
+                    yield flush()
+                document, first, lines, entities = doc_id, lineno, [], []
+            lines.append(line)
+            entities.extend(u.strip() for u in cells[2].split("|") if u.strip())
+        if document is not None:
+            yield flush()
 
     def _record(
         self,
@@ -139,7 +204,12 @@ class EuropePMCLoader(Loader):
         fmt: str,
         relation: str | None,
         queried: PublicationIds | None,
+        view: str | None = None,
     ) -> RawRecord | RecordError:
+        """The record of one item. Its id is ``SRC:id``; a search result's id is prefixed with the
+        result type (``core/MED:123``), so the core, lite and idlist views of one article, which say
+        different amounts, are separate records and loading one never replaces another; a citation's
+        id names both ends (``MED:1/cites/MED:2``)."""
         if not isinstance(item, dict):
             return RecordError(self.name, str(path), position, None, "item is not an object", raw)
         source = str(item.get("source") or "").strip()
@@ -151,11 +221,15 @@ class EuropePMCLoader(Loader):
         if relation and queried is not None and queried.primary() is not None:
             target = _label(queried)
             record_id = f"{record_id}/cites/{target}" if relation == "cites" else f"{target}/cites/{record_id}"
+        elif view:
+            record_id = f"{view}/{record_id}"
         data = {"item": item, "relation": relation if queried is not None else None, "queried": queried}
         return RawRecord(self.name, record_id, data, str(path), position, raw, fmt, url)
 
     # ------------------------------------------------------------------ to_rdf
     def to_rdf(self, record: RawRecord) -> RecordGraph:
+        if record.fmt == "scibite-tsv":
+            return self._scibite_rdf(record)
         item: dict[str, Any] = record.data["item"]
         ids = item_ids(item)
         best = ids.primary()
@@ -170,6 +244,18 @@ class EuropePMCLoader(Loader):
             cite(graph, topic, other)
         elif relation == "cited_by" and other is not None:
             cite(graph, other, topic)
+        return graph
+
+    def _scibite_rdf(self, record: RawRecord) -> RecordGraph:
+        """The document (a PMC article) mentions the UniProt proteins and ChEMBL compounds annotated in it."""
+        document = record.data["document"]
+        graph, topic = self.new_graph(record, C.Publication, "pmc", document)
+        graph.add(topic, S.pmcid, iris.normalise("pmc", document))
+        for uri in record.data["entities"]:
+            for pattern, database in SCIBITE_ENTITIES:
+                match = pattern.search(uri)
+                if match:
+                    add_mention(graph, topic, database, match.group(1))
         return graph
 
     def _describe(self, graph: RecordGraph, topic: NamedNode, item: dict[str, Any]) -> None:
@@ -292,6 +378,12 @@ def _queried_article(request: Any, path: Path) -> PublicationIds | None:
         log.warning("%s: cannot identify the queried article %s:%s", path, source, local_id)
         return None
     return ids
+
+
+def _view(request: Any) -> str | None:
+    """The search result type (idlist, lite, core) named in a response's request block."""
+    kind = _text(request.get("resultType")) if isinstance(request, dict) else None
+    return kind.lower() if kind and kind.lower() in ("idlist", "lite", "core") else None
 
 
 def _label(ids: PublicationIds) -> str:

@@ -28,6 +28,7 @@ from pyoxigraph import BlankNode, NamedNode
 from covid_portal import iris
 from covid_portal.publications import PublicationIds, add_identifiers, orcid_node
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
+from covid_portal.slots import SlotTerm
 from covid_portal.terms import C, S
 from loaders.base import Loader, iter_lines, iter_xml, json_raw, read_json, reference
 
@@ -534,7 +535,7 @@ def _link_publication(graph: RecordGraph, topic: NamedNode, pmid: Any, doi: Any)
     add_identifiers(graph, publication, ids)
 
 
-def _add_person(graph: RecordGraph, topic: NamedNode, slot: Any, person: dict[str, Any]) -> None:
+def _add_person(graph: RecordGraph, topic: NamedNode, slot: SlotTerm, person: dict[str, Any]) -> None:
     name = person.get("name") or " ".join(p for p in (person.get("firstName"), person.get("lastName")) if p)
     if not str(name or "").strip():
         return

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from covid_portal import __version__
 from server.config import Settings
+from server.described import described_router
 from server.sparql import sparql_router
 from server.workers import QueryPool
 
@@ -55,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=3600,
     )
     app.include_router(sparql_router(settings, pool))
+    app.include_router(described_router(settings, pool))
     return app

@@ -88,17 +88,23 @@ class _Range:
     position: int
 
 
-def negotiate(offers: Sequence[Format], accept: str | None = None, override: str | None = None) -> Format | None:
+def negotiate(
+    offers: Sequence[Format], accept: str | None = None, override: str | Sequence[str] | None = None
+) -> Format | None:
     """Pick the format to answer with, or None when the client accepts none of ``offers``.
 
-    ``override`` (the ``format`` parameter) decides alone when given. Otherwise each offer gets the
+    ``override`` (the ``format`` parameter, which clients such as SPARQLWrapper repeat, sometimes
+    empty) decides alone when it has a non-empty value: the first value naming one of ``offers``
+    wins, and None means none does. Otherwise each offer gets the
     quality of the most specific media range that matches its media type (RFC 9110 §12.5.1); the
     highest quality wins, then the more specific match, then the range named earlier in the header,
     then the order of ``offers`` (our preference). No or an empty ``Accept`` header means ``*/*``.
     A synonym media type (``application/json`` for SPARQL JSON) counts only when named exactly.
     """
-    if override is not None and override.strip():
-        return next((fmt for fmt in offers if _named(fmt, override)), None)
+    wanted = [override] if isinstance(override, str) else list(override or ())
+    wanted = [value for value in wanted if value.strip()]
+    if wanted:
+        return next((fmt for value in wanted for fmt in offers if _named(fmt, value)), None)
     ranges = _parse_accept(accept or "") or [_Range("*", "*", 1.0, None, 0)]
     best: tuple[float, int, int, int] | None = None
     chosen = None

@@ -75,7 +75,7 @@ class SparqlEndpoint:
             if _has(params, "update"):
                 raise ProtocolError(403, _READ_ONLY + " (and an update is never sent by GET)")
             if not _has(params, "query") and not _has(params, "default-graph-uri", "named-graph-uri"):
-                return await self._service_description(request, _single(params, "format"))
+                return await self._service_description(request, _formats(params))
             return await self._query(request, params)
         except ProtocolError as exc:
             return _error(exc.status, exc.message, exc.headers)
@@ -124,10 +124,7 @@ class SparqlEndpoint:
         named_graphs = _iris(params, "named-graph-uri")
         protocol_dataset = bool(default_graphs or named_graphs)
 
-        override = _single(params, "format")
-        if override is not None and not is_known_format(override):
-            names = ", ".join(fmt.name for fmt in ALL_FORMATS if fmt is not HTML)
-            raise ProtocolError(400, f"unknown format '{override}': use one of {names} or a media type")
+        override = _formats(params)
         accept = request.headers.get("accept")
         results_format = negotiate(RESULT_FORMATS, accept, override)
         graph_format = negotiate(GRAPH_FORMATS, accept, override)
@@ -198,12 +195,12 @@ class SparqlEndpoint:
         return bytes(body)
 
     # ------------------------------------------------------------------ service description
-    async def _service_description(self, request: Request, override: str | None) -> Response:
+    async def _service_description(self, request: Request, override: list[str]) -> Response:
         offers = (*GRAPH_FORMATS, HTML)
         fmt = negotiate(offers, request.headers.get("accept"), override)
         if fmt is None:
             raise ProtocolError(
-                400 if override is None else 406,
+                406 if override else 400,
                 "no query given. GET /sparql?query=... runs a query; GET /sparql alone returns the service "
                 f"description, as one of: {media_types(offers)}",
             )
@@ -260,11 +257,13 @@ def _has(params: Params, *keys: str) -> bool:
     return any(key in keys for key, _ in params)
 
 
-def _single(params: Params, key: str) -> str | None:
-    values = [value for k, value in params if k == key]
-    if len(values) > 1:
-        raise ProtocolError(400, f"the '{key}' parameter is given {len(values)} times; give it at most once")
-    return values[0] if values else None
+def _formats(params: Params) -> list[str]:
+    """The non-empty ``format`` values, in order (clients repeat it: format=tsv&format=text/tab-separated-values)."""
+    values = [value for key, value in params if key == "format" and value.strip()]
+    if values and not any(is_known_format(value) for value in values):
+        names = ", ".join(fmt.name for fmt in ALL_FORMATS if fmt is not HTML)
+        raise ProtocolError(400, f"unknown format {', '.join(values)}: use one of {names} or a media type")
+    return values
 
 
 def _iris(params: Params, key: str) -> list[str]:

@@ -365,7 +365,10 @@ class QueryPool:
             if not self._open:
                 raise QueryError(503, "the query service is not running")
             if self._idle:
-                worker = self._idle.pop()
+                # prefer a worker that is up (a replacement may still be starting)
+                up = [w for w in self._idle if w.ready or w.conn.poll(0)]
+                worker = up[-1] if up else self._idle[-1]
+                self._idle.remove(worker)
                 self._busy.add(worker)
                 return worker
         retry = self.retry_after()

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -62,3 +71,68 @@ def shacl_report(data: rdflib.Graph) -> tuple[bool, str]:
 @pytest.fixture(scope="session")
 def records_dir() -> Path:
     return RECORDS
+
+
+# ------------------------------------------------------------------ a running demo server
+@dataclass
+class RunningServer:
+    url: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen
+    store: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(store: Path, **env: str) -> Iterator[RunningServer]:
+    """covid-portal's server in a subprocess on 127.0.0.1 (as `covid-portal serve` runs it)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    environment = {**os.environ, "COVID_PORTAL_STORE": str(store), "COVID_PORTAL_BASE_URL": url, **env}
+    code = (
+        "from server.config import Settings; from server.run import serve; "
+        f"serve(Settings(), host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=environment)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}")
+            try:
+                if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within 60 s")
+            time.sleep(0.2)
+        yield RunningServer(url, process, store)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store built once per test session from the bundled real records (the demo graph)."""
+    from covid_portal.pipeline import load
+
+    path = tmp_path_factory.mktemp("demo") / "store"
+    load([RECORDS], path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_store: Path) -> Iterator[RunningServer]:
+    """The demo graph served by a real uvicorn on 127.0.0.1, shared by the tests that need HTTP."""
+    with running_server(demo_store, COVID_PORTAL_QUERY_TIMEOUT="20", COVID_PORTAL_MAX_CONCURRENT_QUERIES="3") as srv:
+        yield srv

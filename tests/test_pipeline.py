@@ -61,7 +61,8 @@ def test_every_record_is_accounted_for(demo) -> None:
         "ASK { pdb:6LU7 dct:identifier '6LU7' FILTER NOT EXISTS { pdb:6LU7 cp:polymerProtein ?p } }",
         # compound -> activity -> assay and target (the replicase polyprotein)
         "ASK { ?c cp:hasActivity ?a . ?a cp:inAssay ?assay ; cp:activityTarget"
-        " <http://rdf.ebi.ac.uk/resource/chembl/target/CHEMBL4523582> . ?assay a <http://www.bioassayontology.org/bao#BAO_0000015> }",
+        " <http://rdf.ebi.ac.uk/resource/chembl/target/CHEMBL4523582> ."
+        " ?assay a <http://www.bioassayontology.org/bao#BAO_0000015> }",
         # the ENA sequence record is a typed, identified entity
         "ASK { ena:MN908947 a <http://edamontology.org/data_2977> ; dct:identifier 'MN908947' }",
     ],
@@ -115,7 +116,7 @@ def test_strict_mode_stops_and_publishes_nothing(tmp_path: Path) -> None:
 
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2")
-    with pytest.raises(StrictModeError, match="bad.json"):
+    with pytest.raises(StrictModeError, match=r"bad\.json"):
         Pipeline(strict=True).run([RECORDS / "pdb" / "6m0j.cif", bad], StoreDir(tmp_path / "s"))
     assert StoreDir(tmp_path / "s").current_version() is None
 
@@ -128,8 +129,12 @@ def test_source_can_be_dropped_on_its_own(tmp_path: Path) -> None:
     removed = drop_source(store_path, "pdb")
     assert removed >= 2
     store = StoreDir(store_path).open_read()
-    assert not bool(store.query(PREFIXES + "ASK { GRAPH ?g { ?g dct:source <https://w3id.org/covid-portal/dataset/pdb> } }"))
-    assert bool(store.query(PREFIXES + "ASK { GRAPH ?g { ?g dct:source <https://w3id.org/covid-portal/dataset/uniprot> } }"))
+    assert not bool(
+        store.query(PREFIXES + "ASK { GRAPH ?g { ?g dct:source <https://w3id.org/covid-portal/dataset/pdb> } }")
+    )
+    assert bool(
+        store.query(PREFIXES + "ASK { GRAPH ?g { ?g dct:source <https://w3id.org/covid-portal/dataset/uniprot> } }")
+    )
 
 
 def test_test_data_folder_exists() -> None:
@@ -142,5 +147,7 @@ def quads_without_run_ids(store: ox.Store) -> set[tuple[str, str, str, str]]:
     return {
         (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
         for q in store
-        if "/record/" in str(q.graph_name) and q.predicate.value not in skip and not q.subject.value.startswith(ACTIVITY)
+        if "/record/" in str(q.graph_name)
+        and q.predicate.value not in skip
+        and not q.subject.value.startswith(ACTIVITY)
     }

@@ -74,3 +74,20 @@ def test_old_versions_are_collected(tmp_path: Path) -> None:
         with store.staging() as st:
             st.store.add(quad(i))
     assert len(list(store.versions_dir.iterdir())) == 2  # the live one and its predecessor
+
+
+def test_sidecar_files_are_published_with_their_version(tmp_path: Path) -> None:
+    store = StoreDir(tmp_path / "s")
+    with store.staging() as st:
+        st.store.add(quad(1))
+        (st.sidecar / "index.txt").write_text("v1")
+    assert (store.live_sidecar() / "index.txt").read_text() == "v1"
+    with store.staging() as st:
+        st.store.add(quad(2))
+        (st.sidecar / "index.txt").write_text("v2")
+    assert (store.live_sidecar() / "index.txt").read_text() == "v2"
+    for _ in range(2):
+        with store.staging() as st:
+            st.store.add(quad(3))
+    assert store.live_sidecar() is None or not (store.live_sidecar() / "index.txt").exists()
+    assert len([p for p in store.versions_dir.iterdir() if p.name.endswith(".sidecar")]) <= 2

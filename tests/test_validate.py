@@ -32,15 +32,26 @@ def components(triples: list[Triple]) -> set[str]:
 
 
 def test_a_valid_record_has_no_violations() -> None:
-    assert default_validator().check(protein(Triple(P, S.sequence_length.node, Literal("1273", datatype=NamedNode(XSD + "integer"))))) == []
+    assert (
+        default_validator().check(
+            protein(Triple(P, S.sequence_length.node, Literal("1273", datatype=NamedNode(XSD + "integer"))))
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
     ("extra", "component"),
     [
         (Triple(P, S.sequence_length.node, Literal("long")), "DatatypeConstraintComponent"),
-        (Triple(P, S.sequence_length.node, Literal("x1", datatype=NamedNode(XSD + "integer"))), "DatatypeConstraintComponent"),
-        (Triple(P, S.sequence_length.node, Literal("0", datatype=NamedNode(XSD + "integer"))), "MinInclusiveConstraintComponent"),
+        (
+            Triple(P, S.sequence_length.node, Literal("x1", datatype=NamedNode(XSD + "integer"))),
+            "DatatypeConstraintComponent",
+        ),
+        (
+            Triple(P, S.sequence_length.node, Literal("0", datatype=NamedNode(XSD + "integer"))),
+            "MinInclusiveConstraintComponent",
+        ),
         (Triple(P, S.has_structure.node, NamedNode("https://rdf.wwpdb.org/pdb/6M0J")), "ClassConstraintComponent"),
         (Triple(P, S.taxon.node, Literal("2697049")), "NodeKindConstraintComponent"),
         (Triple(P, NamedNode("http://example.org/unknown"), Literal("x")), "ClosedConstraintComponent"),
@@ -116,4 +127,6 @@ def test_agrees_with_pyshacl_on_real_records() -> None:
     for name, triples in records:
         conforms, text = shacl_report(to_rdflib(triples))
         ours = default_validator().check(triples)
-        assert (not ours) == conforms, f"{name}: pyshacl conforms={conforms}, ours={[str(v) for v in ours][:5]}\n{text[:2000]}"
+        assert (not ours) == conforms, (
+            f"{name}: pyshacl conforms={conforms}, ours={[str(v) for v in ours][:5]}\n{text[:2000]}"
+        )

@@ -188,3 +188,31 @@ def test_characteristics_must_be_an_object() -> None:
 def test_biosample_class() -> None:
     g = rdf("SAMEA6847861")
     assert (ref("biosample", "SAMEA6847861"), rdflib.RDF.type, rdflib.URIRef(C.Sample.uri)) in g
+
+
+def test_checklist_attributes_fill_sample_slots() -> None:
+    """Attribute names of the ENA virus checklist that the ReCoDID file does not use."""
+    doc = {
+        "accession": "SAMEA6847861",
+        "characteristics": {
+            "geographic location (latitude)": [{"text": "33.9 S"}],
+            "geographic location (longitude)": [{"text": "18.4 E"}],
+            "geographic location (country and/or sea)": [{"text": "South Africa: Cape Town"}],
+            "cell line": [{"text": "Vero E6", "ontologyTerms": ["EFO_0001182"]}],
+            "host": [{"text": "Homo sapiens"}],
+            "host taxid": [{"text": "9606"}],
+            "collection date": [{"text": "missing: control sample"}],
+        },
+    }
+    record = RawRecord("biosample", "SAMEA6847861", doc, "x.json", "record 1", "{}", fmt="json")
+    graph = LOADER.to_rdf(record)
+    g, sample = to_rdflib(graph.triples), ref("biosample", "SAMEA6847861")
+    assert one(g, sample, S.latitude) == "-33.9" and one(g, sample, S.longitude) == "18.4"
+    assert (one(g, sample, S.country), one(g, sample, S.location)) == ("South Africa", "South Africa: Cape Town")
+    assert one(g, sample, S.cell_line) == "Vero E6"
+    assert characteristics(g, sample)["cell line"] == ("Vero E6", {"http://www.ebi.ac.uk/efo/EFO_0001182"})
+    host = rdflib.URIRef(iris.host("Homo sapiens").value)
+    assert values(g, host, S.host_taxon) == {str(ref("ncbitaxon", "9606"))}
+    assert values(g, sample, S.collection_date) == set()
+    conforms, text = shacl_report(g)
+    assert conforms, text

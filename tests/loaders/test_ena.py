@@ -265,6 +265,7 @@ def test_portal_result_types_from_fields() -> None:
         ({"study_accession": "PRJEB1"}, "study"),
         ({"accession": "SAMEA1", "description": "x"}, "sample"),
         ({"accession": "MN908947", "description": "x"}, "sequence"),
+        ({"accession": "MN908947", "sample_accession": "SAMN1", "study_accession": "PRJNA1"}, "sequence"),
     ],
 )
 def test_result_type(row: dict[str, str], kind: str) -> None:
@@ -431,3 +432,26 @@ def test_unknown_accession_space_is_a_record_error() -> None:
     )
     with pytest.raises(RecordError, match=r"not a valid insdc\.sra identifier"):
         LOADER.to_rdf(record)
+
+
+def test_gzipped_file_streams(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "illumina.tsv.gz"
+    path.write_bytes(gzip.compress((ENA / "ena_portal_read_run_sars-cov-2_illumina.tsv").read_bytes()))
+    assert LOADER.sniff(path, read_head(path)) == "tsv"
+    assert [g.record_id for g in load(path)] == ["ERR9769168", "ERR9769169"]
+
+
+def test_collection_date_interval_is_left_out() -> None:
+    record = RawRecord(
+        "ena",
+        "MN908947",
+        {"accession": "MN908947", "collection_date": "2019-12/2020-01"},
+        "x.json",
+        "record 1",
+        "",
+        fmt="json",
+    )
+    graph = to_rdflib(LOADER.to_rdf(record).triples)
+    assert values(graph, ref("ena.embl", "MN908947"), S.collection_date) == set()

@@ -111,13 +111,13 @@ def test_every_record_conforms_to_the_shapes(path: Path) -> None:
 @pytest.mark.parametrize("path", list(REAL), ids=lambda p: p.name)
 def test_snapshot(path: Path) -> None:
     triples = [t for g in graphs(path).values() for t in g.triples]
-    assert_snapshot(triples, f"europepmc/{path.stem}")
+    assert_snapshot(triples, f"europepmc/{path.name}")
 
 
 def test_core_result_facts() -> None:
     # 40468710: cc by licence, two ORCIDs, first author Al-Abbadey with two affiliations
     pub = node("pubmed", "40468710")
-    g = rdf(CORE, "MED:40468710")
+    g = rdf(CORE, "core/MED:40468710")
     assert (pub, rdflib.RDF.type, rdflib.URIRef(C.Publication.uri)) in g
     assert objects(g, pub, S.title) == {
         "The role of psychological flexibility in relation to health outcomes in people in remission from cancer."
@@ -148,18 +148,24 @@ def test_core_result_facts() -> None:
 )
 def test_publication_type(record_id: str, expected) -> None:
     pub = node("pubmed", record_id.split(":")[1])
-    g = rdf(CORE, record_id)
+    g = rdf(CORE, f"core/{record_id}")
     assert objects(g, pub, S.publication_type) == {expected.value}
+
+
+def test_each_result_type_is_a_record_of_its_own() -> None:
+    # the core, lite and idlist views of one article must not replace each other in the store
+    views = {path: {rid.split("/")[0] for rid in graphs(path)} for path in (CORE, LITE, LITE_XML, IDLIST)}
+    assert views == {CORE: {"core"}, LITE: {"lite"}, LITE_XML: {"lite"}, IDLIST: {"idlist"}}
 
 
 def test_every_identifier_is_linked() -> None:
     # 39709208 has pmid, pmcid and doi: PubMed IRI primary, the others same_as
     pub = node("pubmed", "39709208")
-    for path in (CORE, LITE, LITE_XML, IDLIST):
-        g = rdf(path, "MED:39709208")
+    for path, view in ((CORE, "core"), (LITE, "lite"), (LITE_XML, "lite"), (IDLIST, "idlist")):
+        g = rdf(path, f"{view}/MED:39709208")
         assert objects(g, pub, S.pmcid) == {"PMC12124214"}
         assert str(node("pmc", "PMC12124214")) in objects(g, pub, S.same_as)
-    assert str(node("doi", "10.1016/s0140-6736(24)02716-8")) in objects(rdf(CORE, "MED:39709208"), pub, S.same_as)
+    assert str(node("doi", "10.1016/s0140-6736(24)02716-8")) in objects(rdf(CORE, "core/MED:39709208"), pub, S.same_as)
     with_pmc = sum(1 for g in graphs(IDLIST).values() for t in g.triples if t.predicate.value == S.pmcid.uri)
     assert with_pmc == sum(1 for item in source_items(IDLIST, "resultList", "result") if "pmcid" in item) == 9
 
@@ -172,7 +178,7 @@ def test_json_and_xml_forms_give_the_same_graph() -> None:
 
 def test_lite_authors_come_from_the_author_string() -> None:
     pub = node("pubmed", "39709209")
-    people = authors(rdf(LITE, "MED:39709209"), pub)
+    people = authors(rdf(LITE, "lite/MED:39709209"), pub)
     assert [people[i]["name"] for i in (1, 2, 3)] == [{"Schoenfeld JD"}, {"Haas-Kogan DA"}, {"O'Neill AF"}]
 
 
@@ -180,13 +186,13 @@ def test_open_access_flag() -> None:
     items = source_items(LONG_COVID, "resultList", "result")
     assert all(item["isOpenAccess"] == "Y" for item in items)
     for item in items:
-        g = rdf(LONG_COVID, f"MED:{item['id']}")
+        g = rdf(LONG_COVID, f"lite/MED:{item['id']}")
         assert objects(g, node("pubmed", item["id"]), S.is_open_access) == {"true"}
 
 
 def test_database_names_without_accessions_mention_nothing() -> None:
     # 39164752 lists dbName EMBL but no accession
-    g = rdf(LONG_COVID, "MED:39164752")
+    g = rdf(LONG_COVID, "lite/MED:39164752")
     assert objects(g, node("pubmed", "39164752"), S.mentions) == set()
 
 
@@ -238,7 +244,7 @@ def test_without_queried_article_items_are_recorded_alone() -> None:
 
 # ------------------------------------------------------------------ constructed cross-references
 def test_cross_references_become_mentions() -> None:
-    g = rdf(XREFS, "MED:99999911")
+    g = rdf(XREFS, "core/MED:99999911")
     pub = node("pubmed", "99999911")
     mentions = objects(g, pub, S.mentions)
     assert mentions == {
@@ -264,7 +270,7 @@ def test_cross_references_become_mentions() -> None:
 
 
 def test_preprint_with_doi_is_identified_by_its_ppr_id() -> None:
-    g = rdf(XREFS, "PPR:PPR999912")
+    g = rdf(XREFS, "core/PPR:PPR999912")
     pub = node("ppr", "PPR999912")
     assert objects(g, pub, S.doi) == {"10.1101/2020.01.01.999912"}
     assert objects(g, pub, S.same_as) == {str(node("doi", "10.1101/2020.01.01.999912"))}
@@ -313,3 +319,44 @@ def test_item_that_is_not_an_object(tmp_path: Path) -> None:
     path.write_text(json.dumps({"resultList": {"result": ["39709209"]}}), encoding="utf-8")
     (error,) = LOADER.parse(path, "rest-json")
     assert isinstance(error, RecordError) and error.reason == "item is not an object"
+
+
+# ------------------------------------------------------------------ SciBite CORD-19 annotations
+SCIBITE = DIR / "scibite_cord19_cv19_scc_SNIPPET.tsv"
+
+
+def test_scibite_documents_mention_proteins_and_compounds() -> None:
+    assert fmt(SCIBITE) == "scibite-tsv"
+    records, errors = parsed(SCIBITE)
+    assert errors == []
+    # 99 sentence rows of three documents, in this order
+    assert [(r.record_id, r.position) for r in records] == [
+        ("scibite/PMC2750777", "lines 2-2"),
+        ("scibite/PMC7094896", "lines 3-15"),
+        ("scibite/PMC3320336", "lines 16-100"),
+    ]
+    title_only = rdf(SCIBITE, "scibite/PMC2750777")
+    pub = node("pmc", "PMC2750777")
+    assert objects(title_only, pub, S.mentions) == {str(node("uniprot", "P0DTC2")), str(node("uniprot", "P59594"))}
+    assert objects(title_only, pub, S.pmcid) == {"PMC2750777"}
+    g = rdf(SCIBITE, "scibite/PMC7094896")
+    assert objects(g, node("pmc", "PMC7094896"), S.mentions) == {str(node("chembl.compound", "CHEMBL1643"))}
+    g = rdf(SCIBITE, "scibite/PMC3320336")
+    mentioned = objects(g, node("pmc", "PMC3320336"), S.mentions)
+    assert len(mentioned) == 8  # P0DTC2, P59594 and six ChEMBL compounds; MeSH/HPO/GO/country hits are not entities
+    assert str(node("chembl.compound", "CHEMBL76")) in mentioned
+    for record_id, graph in graphs(SCIBITE).items():
+        conforms, report = shacl_report(to_rdflib(graph.triples))
+        assert conforms, f"{record_id}:\n{report}"
+    assert_snapshot([t for g in graphs(SCIBITE).values() for t in g.triples], f"europepmc/{SCIBITE.name}")
+
+
+def test_scibite_bad_rows() -> None:
+    records, errors = parsed(BAD / "scibite_bad_rows.tsv")
+    assert [r.record_id for r in records] == ["scibite/PMC2750777"]
+    assert [(e.position, e.reason) for e in errors] == [
+        ("line 3", "4 fields, expected 5"),
+        ("lines 4-4", "document id 'cord_uid_ab12cd34' is not a PMC id"),
+    ]
+    with pytest.raises(FileFormatError, match="not a SciBite CORD-19 annotation TSV"):
+        list(LOADER.parse(BAD / "scibite_no_header.tsv", "scibite-tsv"))

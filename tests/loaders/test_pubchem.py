@@ -37,7 +37,7 @@ def values(graph: RecordGraph, slot) -> set[str]:
 
 @pytest.mark.parametrize(("path", "cid"), [(REMDESIVIR_3D, "121304016"), (ASPIRIN_2D, "2244")])
 def test_records_conform_and_match_snapshot(path: Path, cid: str) -> None:
-    assert loaders.detect(path, "pubchem") == (LOADER, "pubchem-sdf")
+    assert loaders.detect(path) == (LOADER, "pubchem-sdf")  # no other loader claims it
     (graph,) = graphs(path)
     assert graph.record_id == cid
     assert graph.topic == iris.entity("pubchem.compound", cid)

@@ -216,6 +216,32 @@ def test_search_result_entries() -> None:
     assert values(human, UP + "O14975", S.taxon) == {"http://purl.obolibrary.org/obo/NCBITaxon_9606"}
 
 
+def test_trembl_xml_entry_with_interactions(tmp_path: Path) -> None:
+    # a minimal uniprot.xsd entry: TrEMBL, submitted name, one self and one xeno interaction
+    path = tmp_path / "trembl.xml"
+    path.write_text(
+        '<?xml version="1.0"?><uniprot xmlns="http://uniprot.org/uniprot">'
+        '<entry dataset="TrEMBL" created="2020-04-22" modified="2021-02-10" version="3">'
+        "<accession>A0A6C0M3L0</accession><protein><submittedName><fullName>Surface glycoprotein</fullName>"
+        "</submittedName></protein>"
+        '<organism><dbReference type="NCBI Taxonomy" id="2697049"/></organism>'
+        '<comment type="interaction"><interactant intactId="EBI-1"/><interactant intactId="EBI-1"/></comment>'
+        '<comment type="interaction"><interactant intactId="EBI-1"/><interactant intactId="EBI-2">'
+        "<id>Q9BYF1</id><label>ACE2</label></interactant></comment>"
+        '<sequence length="1273" mass="141178" checksum="B17BE6D9F1C4EA34" version="1">MFVF</sequence>'
+        "</entry></uniprot>"
+    )
+    (record,) = list(LOADER.parse(path, "uniprot-xml"))
+    graph = LOADER.to_rdf(record)  # type: ignore[arg-type]
+    p = UP + "A0A6C0M3L0"
+    assert values(graph, p, S.reviewed) == {"false"}
+    assert values(graph, p, S.name) == {"Surface glycoprotein"}
+    assert values(graph, p, S.interacts_with) == {p, UP + "Q9BYF1"}
+    assert values(graph, p, S.checksum) == {"CRC64:B17BE6D9F1C4EA34"}
+    conforms, report = shacl_report(to_rdflib(graph.triples))
+    assert conforms, report
+
+
 # ---------------------------------------------------------------------- UniProt-GOA
 def test_gpi_rows() -> None:
     name = "uniprot_goa_sars-cov-2_SNIPPET.gpi"
@@ -226,6 +252,8 @@ def test_gpi_rows() -> None:
 
 
 def test_gpa_rows_of_one_protein_are_one_record() -> None:
+    (record,) = list(LOADER.parse(REAL / "uniprot_goa_sars-cov-2_SNIPPET.gpa", "goa-gpa"))
+    assert record.position == "line 21" and len(record.data) == 2  # type: ignore[union-attr]
     g = graph_of("uniprot_goa_sars-cov-2_SNIPPET.gpa", "P0DTC1.gpa")
     assert values(g, UP + "P0DTC1", S.go_annotation) == {
         "http://purl.obolibrary.org/obo/GO_0003723",

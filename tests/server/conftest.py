@@ -1,0 +1,131 @@
+"""A real covid-portal server on 127.0.0.1 for the server tests, over a store built from test data.
+
+The store holds the W3C protocol test data, each file loaded into the named graph the manifest
+names (``ut:graphData [ ut:graph <data1.nt> ; rdfs:label "<graph IRI>" ]``), plus a few thousand
+triples for the limit tests. The server runs in a subprocess (uvicorn, as ``covid-portal serve``
+runs it) with small limits so that they can be reached quickly: a 2 s query timeout, 2 query
+workers, a 256 KiB result limit, and its own endpoint as the one SERVICE partner.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib import RDFS, Namespace
+
+from covid_portal.store import StoreDir
+
+ROOT = Path(__file__).resolve().parents[2]
+W3C = ROOT.parent / "shared" / "w3c" / "sparql" / "sparql11"
+PROTOCOL_MANIFEST = W3C / "protocol" / "manifest.ttl"
+SD_MANIFEST = W3C / "service-description" / "manifest.ttl"
+UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
+
+QUERY_TIMEOUT = 2.0
+WORKERS = 2
+MAX_RESULT_BYTES = 256 * 1024
+MAX_BODY_BYTES = 64 * 1024
+BULK_GRAPH = "http://example.org/bulk"
+BULK_TRIPLES = 3000
+
+
+@dataclass
+class Server:
+    url: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen
+    store: Path
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+
+def manifest_graph_data() -> dict[str, Path]:
+    """Graph IRI -> data file, for every ut:graphData of the protocol manifest."""
+    graph = rdflib.Graph().parse(PROTOCOL_MANIFEST, format="turtle")
+    data = {}
+    for node in graph.objects(None, UT.graphData):
+        file = Path(str(graph.value(node, UT.graph)).removeprefix("file://"))
+        data[str(graph.value(node, RDFS.label))] = file
+    return data
+
+
+def build_store(path: Path) -> None:
+    with StoreDir(path).staging(fresh=True) as staging:
+        for graph_iri, file in manifest_graph_data().items():
+            staging.store.load(path=str(file), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph_iri))
+        bulk = ox.NamedNode(BULK_GRAPH)
+        value = ox.NamedNode("http://example.org/value")
+        for i in range(BULK_TRIPLES):
+            staging.store.add(ox.Quad(ox.NamedNode(f"http://example.org/item/{i}"), value, ox.Literal(i), bulk))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    store = tmp_path_factory.mktemp("server") / "store"
+    build_store(store)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "COVID_PORTAL_STORE": str(store),
+        "COVID_PORTAL_BASE_URL": url,
+        "COVID_PORTAL_QUERY_TIMEOUT": str(QUERY_TIMEOUT),
+        "COVID_PORTAL_MAX_CONCURRENT_QUERIES": str(WORKERS),
+        "COVID_PORTAL_MAX_RESULT_BYTES": str(MAX_RESULT_BYTES),
+        "COVID_PORTAL_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        "COVID_PORTAL_SERVICE_PARTNERS": f"{url}/sparql",
+    }
+    code = (
+        "from server.config import Settings; from server.run import serve; "
+        f"serve(Settings(), host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
+    try:
+        _wait_until_up(url, process)
+        yield Server(url, process, store)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not start within 60 s")
+
+
+@pytest.fixture
+def client(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        yield http
