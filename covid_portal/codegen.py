@@ -39,6 +39,8 @@ IRI_POLICY: dict[str, str] = {
     "mondo": "rdf",
     "ncit": "rdf",
     "efo": "rdf",
+    "orphanet": "rdf",
+    "mi": "rdf",
     "mesh": "rdf",
     "orcid": "rdf",
     "ena.embl": "identifiers",
@@ -72,6 +74,7 @@ EXTRA_RDF: dict[str, str] = {
     "chembl.activity": "http://rdf.ebi.ac.uk/resource/chembl/activity/",
     "chembl.document": "http://rdf.ebi.ac.uk/resource/chembl/document/",
     "ror": "https://ror.org/",
+    "orphanet": "http://www.orpha.net/ORDO/Orphanet_",  # the IRIs of ORDO and of EFO's imported Orphanet terms
 }
 
 # Identifier patterns Bioregistry lacks, so that a malformed id is rejected rather than minted.

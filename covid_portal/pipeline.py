@@ -21,7 +21,8 @@ import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode, Quad, Triple
 
 import loaders
-from covid_portal import __version__, iris
+from covid_portal import __version__, iris, search_index
+from covid_portal.mappings import mapping_quads
 from covid_portal.records import FileFormatError, RecordError, RecordGraph
 from covid_portal.store import Staging, StoreDir
 from covid_portal.terms import C, S
@@ -333,7 +334,7 @@ class Pipeline:
                 if finalize is not None:
                     extra += finalize(staging.store, ended)
                 self._check_counts(report)
-                finish(staging.store, extra)
+                finish(staging.store, extra, staging.sidecar)
         finally:
             quarantine.close()
         report.quarantine_file = quarantine.path if quarantine.count else None
@@ -365,13 +366,19 @@ class Pipeline:
                 )
 
 
-def finish(store: ox.Store, extra: list[Quad]) -> None:
-    """Replace the graphs ``extra`` describes (load run, datasets), then recompute the VoID statistics."""
+def finish(store: ox.Store, extra: list[Quad], sidecar: Path | None) -> None:
+    """Before a version is published: replace the graphs ``extra`` describes (load run, datasets) and
+    the SSSOM mapping sets (so the graph always holds the curated mappings of this release), then
+    recompute the VoID statistics; last, build the search index into ``sidecar`` (the staging version's
+    sidecar folder, published with it, so the index never drifts from the graph; None: no index)."""
+    extra = extra + mapping_quads()
     for graph in {q.graph_name for q in extra} | {VOID_GRAPH}:
         if store.contains_named_graph(graph):
             store.remove_graph(graph)
     store.extend(extra)
     store.extend(void_quads(store))
+    if sidecar is not None:
+        search_index.build(store, search_index.index_path(sidecar))
 
 
 def load(paths: Iterable[Path], store: Path | str, **options: object) -> LoadReport:
@@ -396,7 +403,7 @@ def drop_source(store: Path | str, source: str) -> int:
             staging.store.remove_graph(graph)
         if staging.store.contains_named_graph(dataset):
             staging.store.remove_graph(dataset)
-        finish(staging.store, [])
+        finish(staging.store, [], staging.sidecar)
     return len(graphs)
 
 
@@ -415,5 +422,5 @@ def drop_records(store: Path | str, source: str, record_ids: Iterable[str]) -> i
     """Remove some records of one source (withdrawn, suppressed) in a new store version; returns graphs removed."""
     with StoreDir(store).staging() as staging:
         removed = remove_records(staging.store, source, record_ids)
-        finish(staging.store, [])
+        finish(staging.store, [], staging.sidecar)
     return removed

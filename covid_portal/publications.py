@@ -283,6 +283,8 @@ def insdc_entity(accession: str) -> tuple[NamedNode, ClassTerm] | None:
         space, cls = "biosample", C.Sample
     elif re.fullmatch(r"[SED]R[PSXR]\d+", acc):
         space, cls = "insdc.sra", _SRA_CLASS[acc[2]]
+    elif "_" in acc and iris.is_valid("refseq", acc):
+        space, cls = "refseq", C.NucleotideSequence
     else:
         space, cls = "ena.embl", C.NucleotideSequence
     try:

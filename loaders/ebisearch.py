@@ -25,8 +25,11 @@ Domains (``source``) and what their entries become:
   entity of that accession (Protein, ProteinStructure, ProteomicsProject, Compound, Target,
   Sample) with its name and description where given.
 
-Any other domain, or an accession that does not fit its domain, is a RecordError (quarantined).
-Fields the schema has no slot for (coverage, phylogeny, WHO label) are not loaded.
+Sequence and read values follow the INSDC conventions the ENA loader reads too (``loaders._insdc``:
+missing-value terms, ``Country:Region``, dates such as ``Dec-2019``; EBI Search's compact dates
+``20200911`` are read as well). Any other domain, an accession that does not fit its domain, or an
+unreadable collection date is a RecordError (quarantined). Fields the schema has no slot for
+(coverage, phylogeny, WHO label) are not loaded.
 """
 
 from __future__ import annotations
@@ -40,11 +43,11 @@ from typing import Any
 
 from pyoxigraph import NamedNode
 
-from covid_portal import iris
 from covid_portal.publications import DATABASES, insdc_entity
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
 from covid_portal.slots import ClassTerm, SlotTerm
 from covid_portal.terms import C, S
+from loaders import _insdc as insdc
 from loaders.base import Loader, json_raw, read_json
 
 log = logging.getLogger(__name__)
@@ -116,7 +119,6 @@ CLASS_SLOTS: dict[str, set[str]] = {
     "Compound": {"name", "description"},
     "Target": {"taxon", "name", "description"},
 }  # fmt: skip
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?(?:[T ].*)?$")
 
 
 class EBISearchLoader(Loader):
@@ -162,7 +164,7 @@ class EBISearchLoader(Loader):
         accession = _text(entry.get("acc")) or record.record_id
         fields = entry.get("fields") if isinstance(entry.get("fields"), dict) else {}
         if domain in SEQUENCE_DOMAINS:
-            prefix, cls = "ena.embl", C.NucleotideSequence
+            prefix, cls = insdc.sequence_prefix(accession), C.NucleotideSequence
         elif domain in READ_DOMAINS:
             found = insdc_entity(accession)
             if found is None or found[1] not in (C.ReadRun, C.SequencingExperiment):
@@ -196,27 +198,21 @@ class EBISearchLoader(Loader):
             value = _first(fields, name)
             put(slot, int(value) if value and value.isdigit() else None)
         for name, slot in DATE_FIELDS.items():
-            put(slot, _full_date(_first(fields, name), record, name))
-        put(S.collection_date, _collection_date(_first(fields, "collection_date"), record))
-        country = _first(fields, "country")
-        if country:
-            put(S.country, country.split(":", 1)[0].strip())
-            if ":" in country and "location" in allowed:
-                put(S.location, country)
+            put(slot, _day(_first(fields, name), record, name))
+        put(S.collection_date, insdc.collection_date(record, _dashed(_first(fields, "collection_date"))))
+        country, location = insdc.split_country(_first(fields, "country"))
+        put(S.country, country)
+        put(S.location, location)
         molecule = _first(fields, "molecule_type")
         if molecule in MOLECULE_TYPES:
             put(S.molecule_type, molecule)
         elif molecule:
             log.warning("%s: %s: molecule type %r is not an INSDC mol_type", record.file, record.record_id, molecule)
-        host = _first(fields, "host")
-        if host and "host" in allowed:
-            node = iris.host(host)
-            graph.link(topic, S.host, node, C.Host)
-            graph.add(node, S.name, host)
+        if "host" in allowed:
+            insdc.add_host(graph, topic, _first(fields, "host"))
         if "taxon" in allowed:
             for tax_id in _all(fields, "TAXON", "tax_id", "taxonomy"):
-                if iris.is_valid("ncbitaxon", tax_id) and tax_id.isdigit():
-                    graph.link(topic, S.taxon, iris.entity("ncbitaxon", tax_id), C.Taxon)
+                insdc.add_taxon(graph, topic, tax_id)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -235,25 +231,19 @@ def _all(fields: dict[str, Any], *names: str) -> list[str]:
     return list(dict.fromkeys(v for name in names for v in _values(fields, name)))
 
 
-def _collection_date(text: str | None, record: RawRecord) -> str | None:
-    """ISO 8601 at the precision given: 2020, 2020-03, 2020-03-01 (EBI Search also writes 20200301)."""
-    if text is None:
-        return None
-    match = _PARTIAL_DATE.match(text)
-    if match is None:
-        log.warning("%s: %s: collection date %r is not a date; not loaded", record.file, record.record_id, text)
-        return None
-    return "-".join(p for p in match.groups() if p)
+def _dashed(text: str | None) -> str | None:
+    """EBI Search writes dates compactly (20200911, 202003); INSDC text is passed through as it is."""
+    if text and re.fullmatch(r"\d{8}|\d{6}", text):
+        return "-".join(p for p in (text[:4], text[4:6], text[6:8]) if p)
+    return text
 
 
-def _full_date(text: str | None, record: RawRecord, field: str) -> dt.date | None:
-    iso = _collection_date(text, record) if text else None
-    if iso is None:
-        return None
+def _day(text: str | None, record: RawRecord, field: str) -> dt.date | None:
+    """A day-precision date (first public, last updated); an unreadable one is logged and left out."""
     try:
-        return dt.date.fromisoformat(iso)
+        return insdc.full_date(_dashed(text))
     except ValueError:
-        log.warning("%s: %s: %s %r is not a full date; not loaded", record.file, record.record_id, field, text)
+        log.warning("%s: %s: %s %r is not a date; not loaded", record.file, record.record_id, field, text)
         return None
 
 

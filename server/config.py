@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], description="Origins allowed to call the read routes from a browser."
     )
+    pid_base: str = Field(
+        "https://w3id.org/covid-portal/",
+        description="Persistent namespace of this node's own resources (catalogue, dataset pages, shapes): a "
+        "w3id/purl namespace that redirects to base_url (see docs/fair.md). Entity PIDs are the entity IRIs.",
+    )
+    publisher_name: str = Field("covid-portal", description="Who publishes this node (dct:publisher).")
+    publisher_url: str = Field(
+        "https://w3id.org/covid-portal/", description="The publisher's homepage or ROR IRI (https://ror.org/...)."
+    )
     worker_start_method: Literal["forkserver", "spawn"] = Field(
         "forkserver", description="How query workers are started (never 'fork': the server has threads)."
     )
@@ -63,6 +72,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item for item in value.replace(",", " ").split() if item]
         return value
+
+    @field_validator("pid_base")
+    @classmethod
+    def _end_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
 
     @field_validator("base_url")
     @classmethod

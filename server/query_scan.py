@@ -12,8 +12,11 @@ The lexer skips string literals (all four quote forms, with escapes), IRIs, comm
 escaped characters in prefixed names, so ``"SERVICE <x>"`` in a string or ``# SERVICE`` in a
 comment is not taken for a clause. It resolves prefixed names with the query's ``PREFIX``
 declarations and relative IRIs against ``BASE`` (or the endpoint URL, the base IRI the query is
-parsed with), and decodes ``\\u`` escapes inside IRIs as Oxigraph does. It is not a parser: a query
-it misreads is one Oxigraph rejects as a syntax error anyway.
+parsed with), and decodes ``\\u`` escapes inside IRIs as Oxigraph does.
+
+It fails closed: Oxigraph reads ``1SERVICE``, ``trueSERVICE`` or ``?o .SERVICE`` as a SERVICE
+clause, so a bare word that contains "service" without being the keyword, or a SERVICE whose
+endpoint it cannot read, is refused (:class:`ScanError`) rather than let through.
 """
 
 from __future__ import annotations
@@ -35,11 +38,12 @@ _VARIABLE = re.compile(r"[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+")
 _WORD = re.compile(r"(?:[^\s{}()\[\];,<>\"'#=!&|+*/^@?$\\]|\\.)+")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
+_LANGTAG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
 
 
 @dataclass
 class Token:
-    kind: str  # "iri", "word", "var", "punct"
+    kind: str  # "iri", "word", "var", "lang", "punct"
     text: str
 
 
@@ -55,8 +59,8 @@ class QueryScan:
         return bool(self.services)
 
 
-class UnknownPrefix(ValueError):
-    """A SERVICE endpoint written with a prefix the query does not declare."""
+class ScanError(ValueError):
+    """A SERVICE clause the scanner cannot read with certainty (the query is refused)."""
 
 
 def tokens(query: str) -> list[Token]:
@@ -79,8 +83,15 @@ def tokens(query: str) -> list[Token]:
         elif char in "?$" and (match := _VARIABLE.match(query, i)):
             out.append(Token("var", match.group(0)))
             i = match.end()
+        elif char == "@" and (match := _LANGTAG.match(query, i)):
+            out.append(Token("lang", match.group(0)))
+            i = match.end()
         elif match := _WORD.match(query, i):
-            out.append(Token("word", match.group(0)))
+            word = match.group(0)
+            if ":" in word:  # a prefixed name or blank node label: dots inside belong to it
+                out.append(Token("word", word))
+            else:  # elsewhere a dot separates (Oxigraph reads "?o .SERVICE" as ". SERVICE")
+                out += [Token("word", part) for part in word.split(".") if part]
             i = match.end()
         else:
             out.append(Token("punct", char))
@@ -111,19 +122,25 @@ def scan(query: str, base_iri: str) -> QueryScan:
             j = k + 1
             if j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "SILENT":
                 j += 1
-            if j >= len(toks):
-                continue
-            target = toks[j]
-            if target.kind == "iri":
-                result.services.append(urljoin(base, target.text))
-            elif target.kind == "var":
-                result.services.append(None)
-            elif target.kind == "word" and ":" in target.text:
-                prefix, local = target.text.split(":", 1)
-                if prefix not in prefixes:
-                    raise UnknownPrefix(f"SERVICE {target.text}: the prefix '{prefix}:' is not declared")
-                result.services.append(prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local))
+            result.services.append(_endpoint(toks[j] if j < len(toks) else None, prefixes, base))
+        elif "SERVICE" in word and ":" not in word:
+            raise ScanError(f"cannot read '{token.text}': write the SERVICE keyword as a word of its own")
     return result
+
+
+def _endpoint(target: Token | None, prefixes: dict[str, str], base: str) -> str | None:
+    """The endpoint IRI a SERVICE names (None for a variable)."""
+    if target is not None and target.kind == "iri":
+        return urljoin(base, target.text)
+    if target is not None and target.kind == "var":
+        return None
+    if target is not None and target.kind == "word" and ":" in target.text:
+        prefix, local = target.text.split(":", 1)
+        if prefix not in prefixes:
+            raise ScanError(f"SERVICE {target.text}: the prefix '{prefix}:' is not declared")
+        return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
+    shown = target.text if target is not None else "the end of the query"
+    raise ScanError(f"cannot read the endpoint of a SERVICE clause (found {shown}); write it as <IRI> or prefix:name")
 
 
 def _decode_uchar(match: re.Match[str]) -> str:

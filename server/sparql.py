@@ -20,6 +20,7 @@ import logging
 import time
 from urllib.parse import parse_qsl, urlsplit
 
+import anyio
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
@@ -28,7 +29,7 @@ from covid_portal.store import StoreDir
 from server import service_description
 from server.config import Settings
 from server.negotiation import ALL_FORMATS, GRAPH_FORMATS, HTML, RESULT_FORMATS, is_known_format, media_types, negotiate
-from server.query_scan import UnknownPrefix, scan
+from server.query_scan import ScanError, scan
 from server.workers import QueryError, QueryPool, QueryTask
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class SparqlEndpoint:
         base_iri = self.settings.endpoint_url(str(request.url))
         try:
             found = scan(query, base_iri)
-        except UnknownPrefix as exc:
+        except ScanError as exc:
             raise ProtocolError(400, str(exc)) from None
         self._check_services(found.services)
 
@@ -213,7 +214,7 @@ class SparqlEndpoint:
 
     async def _statement_count(self) -> int | None:
         """Statements in the store, counted once per store version; None when that is not cheap now."""
-        version = StoreDir(self.settings.store).current_version()
+        version = await anyio.to_thread.run_sync(StoreDir(self.settings.store).current_version)
         if self._count is not None and self._count[0] == version:
             return self._count[1]
         try:

@@ -16,6 +16,9 @@ failure of a result up to that size (timeout, size, evaluation error) gets a pro
 a larger result is streamed, and a failure after streaming began can only abort the connection
 (the client sees an incomplete transfer, never a silently truncated result).
 
+The time limit covers the whole answer, streaming included: a client reading a large result too
+slowly holds a worker, and is cut off at the limit like a slow query.
+
 Worker -> server messages are bytes whose first byte is a tag: ``R`` ready, ``S`` + format name
 (the result starts), ``D`` + data, ``E`` end, ``X`` + JSON error. Server -> worker: a JSON task.
 
@@ -348,7 +351,7 @@ class QueryPool:
         try:
             await anyio.to_thread.run_sync(run.prefetch, STREAM_AFTER, abandon_on_cancel=True)
         except BaseException:
-            run.abort()
+            await run.aabort()
             raise
         return run
 
@@ -440,11 +443,18 @@ class QueryRun:
             log.warning("query failed after its response started (connection aborted): %s", exc.message)
             raise
         finally:
-            self.abort()
+            await self.aabort()
 
     def abort(self) -> None:
         """Stop the query if it is still running (kills its worker); a no-op once it ended."""
         self._finish(healthy=False)
+
+    async def aabort(self) -> None:
+        """:meth:`abort` from async code: killing and reaping a process blocks, so in a thread,
+        shielded because this runs when the request was cancelled (the client went away)."""
+        if not self.done:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self.abort)
 
     def _next(self) -> bytes | None:
         """Handle one message; returns data, or None for a control message."""

@@ -45,20 +45,18 @@ class Hasher:
 
     def __init__(self, seed: int) -> None:
         self.base = int.from_bytes(hashlib.sha256(f"covid-portal-generate:{seed}".encode()).digest()[:8], "big")
+        self.keys = [_splitmix(self.base ^ (tag << 44)) for tag in range(64)]
 
     def bits(self, tag: int, index: int) -> int:
-        return _splitmix(_splitmix(self.base ^ (tag << 44)) ^ index)
+        return _splitmix(self.keys[tag] ^ index)
 
     def unit(self, tag: int, index: int) -> float:
         return self.bits(tag, index) / _TWO64
 
-    def hex(self, tag: int, index: int, length: int = 32) -> str:
-        """Hex digits (an MD5-like checksum) derived from (tag, index)."""
-        out, k = "", 0
-        while len(out) < length:
-            out += f"{self.bits(tag, index * 8 + k):016x}"
-            k += 1
-        return out[:length]
+
+def md5_hex(rng: random.Random) -> str:
+    """32 hex digits, an MD5-like checksum."""
+    return f"{rng.getrandbits(128):032x}"
 
 
 def file_rng(seed: int, kind: str, number: int) -> random.Random:
@@ -102,12 +100,27 @@ class Country:
 
 
 COUNTRIES: tuple[Country, ...] = (
-    Country("United Kingdom", 3000, ("England", "Scotland", "Wales", "Northern Ireland"),
-            ("Wellcome Sanger Institute", "COG-UK", "Public Health England"), "GBR"),
-    Country("USA", 1500, ("California", "New York", "Texas", "Washington", "Massachusetts", "Florida", "Michigan"),
-            ("CDC", "Broad Institute", "University of Washington"), "USA"),
-    Country("Germany", 650, ("Berlin", "Bavaria", "Hamburg", "North Rhine-Westphalia"),
-            ("Robert Koch Institute", "Charite Universitaetsmedizin Berlin"), "DEU"),
+    Country(
+        "United Kingdom",
+        3000,
+        ("England", "Scotland", "Wales", "Northern Ireland"),
+        ("Wellcome Sanger Institute", "COG-UK", "Public Health England"),
+        "GBR",
+    ),
+    Country(
+        "USA",
+        1500,
+        ("California", "New York", "Texas", "Washington", "Massachusetts", "Florida", "Michigan"),
+        ("CDC", "Broad Institute", "University of Washington"),
+        "USA",
+    ),
+    Country(
+        "Germany",
+        650,
+        ("Berlin", "Bavaria", "Hamburg", "North Rhine-Westphalia"),
+        ("Robert Koch Institute", "Charite Universitaetsmedizin Berlin"),
+        "DEU",
+    ),
     Country("Denmark", 560, ("Hovedstaden", "Midtjylland", "Syddanmark"), ("Statens Serum Institut",), "DNK"),
     Country("Switzerland", 180, ("Zurich", "Geneva", "Basel"), ("ETH Zurich", "University Hospital Geneva"), "CHE"),
     Country("France", 170, ("Ile-de-France", "Auvergne-Rhone-Alpes"), ("Institut Pasteur",), "FRA"),
@@ -135,7 +148,7 @@ COUNTRIES: tuple[Country, ...] = (
     Country("Nigeria", 6, ("Lagos",), ("NCDC Nigeria",), "NGA"),
     Country("Peru", 5, ("Lima",), ("Instituto Nacional de Salud",), "PER"),
     Country("Greece", 5, ("Attica",), ("Biomedical Research Foundation Academy of Athens",), "GRC"),
-)  # fmt: skip
+)
 COUNTRY_TABLE: Weighted[Country] = Weighted.of([(c, c.weight) for c in COUNTRIES])
 
 
@@ -167,8 +180,9 @@ def _day_weight(day: int) -> float:
     return weight
 
 
-_DAY_CUMULATIVE = tuple(c / s for s in [sum(_day_weight(d) for d in range(DAYS))]
-                        for c in accumulate(_day_weight(d) for d in range(DAYS)))  # fmt: skip
+_DAY_CUMULATIVE = tuple(
+    c / s for s in [sum(_day_weight(d) for d in range(DAYS))] for c in accumulate(_day_weight(d) for d in range(DAYS))
+)
 
 
 def collection_day(u: float) -> dt.date:
@@ -255,10 +269,18 @@ HOSTS: Weighted[Host] = Weighted.of(
         (Host("Mus musculus", "10090"), 0.04),
     ]
 )
-HOST_CODE = {"Homo sapiens": "human", "Neovison vison": "mink", "Odocoileus virginianus": "deer",
-             "Felis catus": "cat", "Mesocricetus auratus": "hamster", "Canis lupus familiaris": "dog",
-             "Chlorocebus sabaeus": "monkey", "Panthera tigris": "tiger", "Rhinolophus affinis": "bat",
-             "Mus musculus": "mouse"}  # fmt: skip
+HOST_CODE = {
+    "Homo sapiens": "human",
+    "Neovison vison": "mink",
+    "Odocoileus virginianus": "deer",
+    "Felis catus": "cat",
+    "Mesocricetus auratus": "hamster",
+    "Canis lupus familiaris": "dog",
+    "Chlorocebus sabaeus": "monkey",
+    "Panthera tigris": "tiger",
+    "Rhinolophus affinis": "bat",
+    "Mus musculus": "mouse",
+}
 
 SARS_COV_2 = ("2697049", "Severe acute respiratory syndrome coronavirus 2")
 
@@ -336,15 +358,31 @@ PROTEOME: tuple[ProteinSeed, ...] = (
 )
 
 # Other proteins: (taxon, organism, mnemonic suffix, weight, (name, gene) pool)
-_VIRAL_NAMES = (("Spike glycoprotein", "S"), ("Nucleoprotein", "N"), ("ORF1ab polyprotein", "ORF1ab"),
-                ("Membrane protein", "M"), ("Envelope small membrane protein", "E"), ("ORF3a protein", "ORF3a"),
-                ("ORF8 protein", "ORF8"), ("ORF7a protein", "ORF7a"))  # fmt: skip
-_HUMAN_NAMES = (("Basigin", "BSG"), ("Lymphocyte antigen 6E", "LY6E"), ("Interferon alpha/beta receptor 2", "IFNAR2"),
-                ("Non-receptor tyrosine-protein kinase TYK2", "TYK2"), ("C-C chemokine receptor type 2", "CCR2"),
-                ("Histone deacetylase 2", "HDAC2"), ("Ras-related protein Rab-7a", "RAB7A"),
-                ("Interleukin-6", "IL6"), ("Toll-like receptor 7", "TLR7"), ("Cathepsin B", "CTSB"),
-                ("Heme oxygenase 1", "HMOX1"), ("Stimulator of interferon genes protein", "STING1"),
-                ("Uncharacterized protein", None))  # fmt: skip
+_VIRAL_NAMES = (
+    ("Spike glycoprotein", "S"),
+    ("Nucleoprotein", "N"),
+    ("ORF1ab polyprotein", "ORF1ab"),
+    ("Membrane protein", "M"),
+    ("Envelope small membrane protein", "E"),
+    ("ORF3a protein", "ORF3a"),
+    ("ORF8 protein", "ORF8"),
+    ("ORF7a protein", "ORF7a"),
+)
+_HUMAN_NAMES = (
+    ("Basigin", "BSG"),
+    ("Lymphocyte antigen 6E", "LY6E"),
+    ("Interferon alpha/beta receptor 2", "IFNAR2"),
+    ("Non-receptor tyrosine-protein kinase TYK2", "TYK2"),
+    ("C-C chemokine receptor type 2", "CCR2"),
+    ("Histone deacetylase 2", "HDAC2"),
+    ("Ras-related protein Rab-7a", "RAB7A"),
+    ("Interleukin-6", "IL6"),
+    ("Toll-like receptor 7", "TLR7"),
+    ("Cathepsin B", "CTSB"),
+    ("Heme oxygenase 1", "HMOX1"),
+    ("Stimulator of interferon genes protein", "STING1"),
+    ("Uncharacterized protein", None),
+)
 OTHER_TAXA: Weighted[tuple[str, str, str, tuple[tuple[str, str | None], ...]]] = Weighted.of(
     [
         (("9606", "Homo sapiens", "HUMAN", _HUMAN_NAMES), 55),
@@ -356,11 +394,31 @@ OTHER_TAXA: Weighted[tuple[str, str, str, tuple[tuple[str, str | None], ...]]] =
         (("60711", "Chlorocebus sabaeus", "CHLSB", _HUMAN_NAMES), 3),
     ]
 )
-ORGANISM_NAMES = {"2697049": SARS_COV_2[1], "9606": "Homo sapiens", "694009": "Severe acute respiratory syndrome coronavirus",
-                  "1335626": "Middle East respiratory syndrome-related coronavirus", "2709072": "Bat coronavirus RaTG13",
-                  "10090": "Mus musculus", "60711": "Chlorocebus sabaeus"}  # fmt: skip
-GO_TERMS = ("GO:0005829", "GO:0016020", "GO:0019031", "GO:0039654", "GO:0046718", "GO:0005886", "GO:0044423",
-            "GO:0005515", "GO:0042802", "GO:0006508", "GO:0039520", "GO:0075509", "GO:0019062", "GO:0005576")  # fmt: skip
+ORGANISM_NAMES = {
+    "2697049": SARS_COV_2[1],
+    "9606": "Homo sapiens",
+    "694009": "Severe acute respiratory syndrome coronavirus",
+    "1335626": "Middle East respiratory syndrome-related coronavirus",
+    "2709072": "Bat coronavirus RaTG13",
+    "10090": "Mus musculus",
+    "60711": "Chlorocebus sabaeus",
+}
+GO_TERMS = (
+    "GO:0005829",
+    "GO:0016020",
+    "GO:0019031",
+    "GO:0039654",
+    "GO:0046718",
+    "GO:0005886",
+    "GO:0044423",
+    "GO:0005515",
+    "GO:0042802",
+    "GO:0006508",
+    "GO:0039520",
+    "GO:0075509",
+    "GO:0019062",
+    "GO:0005576",
+)
 
 
 # ---------------------------------------------------------------------- structures
@@ -393,45 +451,158 @@ LIGAND_COUNT: Weighted[int] = Weighted.of([(0, 25), (1, 30), (2, 20), (3, 12), (
 
 
 # ---------------------------------------------------------------------- chemistry
-DRUG_NAMES = ("REMDESIVIR", "NIRMATRELVIR", "MOLNUPIRAVIR", "FAVIPIRAVIR", "HYDROXYCHLOROQUINE", "CHLOROQUINE",
-              "LOPINAVIR", "RITONAVIR", "IVERMECTIN", "DEXAMETHASONE", "BARICITINIB", "TOCILIZUMAB", "CAMOSTAT",
-              "NAFAMOSTAT", "ENSITRELVIR", "BOCEPREVIR", "TELAPREVIR", "AZITHROMYCIN", "NITAZOXANIDE",
-              "FLUVOXAMINE", "COLCHICINE", "TOFISOPAM", "APILIMOD", "NELFINAVIR", "ATAZANAVIR")  # fmt: skip
+DRUG_NAMES = (
+    "REMDESIVIR",
+    "NIRMATRELVIR",
+    "MOLNUPIRAVIR",
+    "FAVIPIRAVIR",
+    "HYDROXYCHLOROQUINE",
+    "CHLOROQUINE",
+    "LOPINAVIR",
+    "RITONAVIR",
+    "IVERMECTIN",
+    "DEXAMETHASONE",
+    "BARICITINIB",
+    "TOCILIZUMAB",
+    "CAMOSTAT",
+    "NAFAMOSTAT",
+    "ENSITRELVIR",
+    "BOCEPREVIR",
+    "TELAPREVIR",
+    "AZITHROMYCIN",
+    "NITAZOXANIDE",
+    "FLUVOXAMINE",
+    "COLCHICINE",
+    "TOFISOPAM",
+    "APILIMOD",
+    "NELFINAVIR",
+    "ATAZANAVIR",
+)
 ASSAY_KINDS = (
-    ("F", "Antiviral activity against SARS-CoV-2 ({strain} strain) measured by {readout} in {cell} cells at MOI {moi}",
-     "organism-based format", "BAO_0000218", ("IC50", "EC50", "Inhibition", "Hit score")),
-    ("B", "Inhibition of SARS-CoV-2 {protein} using FRET substrate", "single protein format", "BAO_0000357",
-     ("IC50", "Ki", "Inhibition")),
-    ("T", "Cytotoxicity in {cell} cells assessed as reduction in cell viability by CellTiter-Glo assay",
-     "cell-based format", "BAO_0000219", ("CC50", "Viability")),
+    (
+        "F",
+        "Antiviral activity against SARS-CoV-2 ({strain} strain) measured by {readout} in {cell} cells at MOI {moi}",
+        "organism-based format",
+        "BAO_0000218",
+        ("IC50", "EC50", "Inhibition", "Hit score"),
+    ),
+    (
+        "B",
+        "Inhibition of SARS-CoV-2 {protein} using FRET substrate",
+        "single protein format",
+        "BAO_0000357",
+        ("IC50", "Ki", "Inhibition"),
+    ),
+    (
+        "T",
+        "Cytotoxicity in {cell} cells assessed as reduction in cell viability by CellTiter-Glo assay",
+        "cell-based format",
+        "BAO_0000219",
+        ("CC50", "Viability"),
+    ),
     ("A", "Metabolic stability in human liver microsomes", "subcellular format", "BAO_0000251", ("T1/2", "CL")),
-)  # fmt: skip
-CELLS = (("Vero E6", "60711"), ("Calu-3", "9606"), ("Caco-2", "9606"), ("HRCE", "9606"), ("A549-ACE2", "9606"),
-         ("Huh-7", "9606"))  # fmt: skip
-UNITS = {"IC50": "nM", "EC50": "nM", "Ki": "nM", "CC50": "nM", "Inhibition": "%", "Hit score": None,
-         "Viability": "%", "T1/2": "min", "CL": "mL.min-1.g-1"}  # fmt: skip
+)
+CELLS = (
+    ("Vero E6", "60711"),
+    ("Calu-3", "9606"),
+    ("Caco-2", "9606"),
+    ("HRCE", "9606"),
+    ("A549-ACE2", "9606"),
+    ("Huh-7", "9606"),
+)
+UNITS = {
+    "IC50": "nM",
+    "EC50": "nM",
+    "Ki": "nM",
+    "CC50": "nM",
+    "Inhibition": "%",
+    "Hit score": None,
+    "Viability": "%",
+    "T1/2": "min",
+    "CL": "mL.min-1.g-1",
+}
 ACTIVITY_RELATIONS: Weighted[str] = Weighted.of([("=", 85), (">", 10), ("<", 5)])
 
 
 # ---------------------------------------------------------------------- literature
-JOURNALS = (("Nature", "0028-0836"), ("Science", "0036-8075"), ("Cell", "0092-8674"), ("The Lancet", "0140-6736"),
-            ("N Engl J Med", "0028-4793"), ("Nat Commun", "2041-1723"), ("PLoS Pathog", "1553-7366"),
-            ("J Virol", "0022-538X"), ("Viruses", "1999-4915"), ("Euro Surveill", "1025-496X"),
-            ("Virus Evol", "2057-1577"), ("Cell Host Microbe", "1931-3128"), ("J Med Chem", "0022-2623"),
-            ("Proc Natl Acad Sci U S A", "0027-8424"), ("Emerg Infect Dis", "1080-6040"))  # fmt: skip
-TOPICS = ("genomic surveillance of SARS-CoV-2 lineage {lineage} in {country}",
-          "structural basis of {protein} inhibition by small molecules",
-          "transmission dynamics of the {lineage} variant in {country}",
-          "neutralising antibody escape by SARS-CoV-2 {lineage}",
-          "proteomic profiling of SARS-CoV-2 infected {cell} cells",
-          "drug repurposing screen against SARS-CoV-2 {protein}",
-          "SARS-CoV-2 infection in {host} populations",
-          "long-term outcomes after COVID-19 in {country}")  # fmt: skip
-SURNAMES = ("Smith", "Jones", "Williams", "Brown", "Taylor", "Muller", "Schmidt", "Jensen", "Nielsen", "Hansen",
-            "Garcia", "Martinez", "Rossi", "Dubois", "Wang", "Li", "Zhang", "Chen", "Liu", "Kumar", "Singh",
-            "Tanaka", "Sato", "Silva", "Santos", "Kim", "Lee", "Park", "Andersson", "Johansson", "Murphy",
-            "O'Sullivan", "Novak", "Kowalski", "Cohen", "Okafor", "Mwangi", "Naidoo", "de Oliveira", "Peeters")  # fmt: skip
+JOURNALS = (
+    ("Nature", "0028-0836"),
+    ("Science", "0036-8075"),
+    ("Cell", "0092-8674"),
+    ("The Lancet", "0140-6736"),
+    ("N Engl J Med", "0028-4793"),
+    ("Nat Commun", "2041-1723"),
+    ("PLoS Pathog", "1553-7366"),
+    ("J Virol", "0022-538X"),
+    ("Viruses", "1999-4915"),
+    ("Euro Surveill", "1025-496X"),
+    ("Virus Evol", "2057-1577"),
+    ("Cell Host Microbe", "1931-3128"),
+    ("J Med Chem", "0022-2623"),
+    ("Proc Natl Acad Sci U S A", "0027-8424"),
+    ("Emerg Infect Dis", "1080-6040"),
+)
+TOPICS = (
+    "genomic surveillance of SARS-CoV-2 lineage {lineage} in {country}",
+    "structural basis of {protein} inhibition by small molecules",
+    "transmission dynamics of the {lineage} variant in {country}",
+    "neutralising antibody escape by SARS-CoV-2 {lineage}",
+    "proteomic profiling of SARS-CoV-2 infected {cell} cells",
+    "drug repurposing screen against SARS-CoV-2 {protein}",
+    "SARS-CoV-2 infection in {host} populations",
+    "long-term outcomes after COVID-19 in {country}",
+)
+SURNAMES = (
+    "Smith",
+    "Jones",
+    "Williams",
+    "Brown",
+    "Taylor",
+    "Muller",
+    "Schmidt",
+    "Jensen",
+    "Nielsen",
+    "Hansen",
+    "Garcia",
+    "Martinez",
+    "Rossi",
+    "Dubois",
+    "Wang",
+    "Li",
+    "Zhang",
+    "Chen",
+    "Liu",
+    "Kumar",
+    "Singh",
+    "Tanaka",
+    "Sato",
+    "Silva",
+    "Santos",
+    "Kim",
+    "Lee",
+    "Park",
+    "Andersson",
+    "Johansson",
+    "Murphy",
+    "O'Sullivan",
+    "Novak",
+    "Kowalski",
+    "Cohen",
+    "Okafor",
+    "Mwangi",
+    "Naidoo",
+    "de Oliveira",
+    "Peeters",
+)
 INITIALS = "ABCDEFGHIJKLMNOPRSTVW"
-MESH = (("D000086382", "COVID-19"), ("D000086402", "SARS-CoV-2"), ("D006801", "Humans"),
-        ("D017153", "Genome, Viral"), ("D014780", "Viral Proteins"), ("D000998", "Antiviral Agents"),
-        ("D064370", "Spike Glycoprotein, Coronavirus"), ("D058917", "Pandemics"), ("D017360", "Phylogeny"))  # fmt: skip
+MESH = (
+    ("D000086382", "COVID-19"),
+    ("D000086402", "SARS-CoV-2"),
+    ("D006801", "Humans"),
+    ("D017153", "Genome, Viral"),
+    ("D014780", "Viral Proteins"),
+    ("D000998", "Antiviral Agents"),
+    ("D064370", "Spike Glycoprotein, Coronavirus"),
+    ("D058917", "Pandemics"),
+    ("D017360", "Phylogeny"),
+)

@@ -14,14 +14,34 @@ from typing import Any, TextIO
 
 from covid_portal.generate import distributions as D
 from covid_portal.generate.output import tsv_line, write_json_array
-from covid_portal.generate.plan import T_MD5, Plan
+from covid_portal.generate.plan import Plan, SampleProfile
 
 RUN_FIELDS = (
-    "run_accession", "sample_accession", "secondary_sample_accession", "experiment_accession", "study_accession",
-    "secondary_study_accession", "tax_id", "scientific_name", "center_name", "instrument_platform",
-    "instrument_model", "library_strategy", "library_layout", "read_count", "base_count", "first_public",
-    "last_updated", "collection_date", "country", "host", "host_tax_id", "fastq_ftp", "fastq_md5", "fastq_bytes",
-)  # fmt: skip
+    "run_accession",
+    "sample_accession",
+    "secondary_sample_accession",
+    "experiment_accession",
+    "study_accession",
+    "secondary_study_accession",
+    "tax_id",
+    "scientific_name",
+    "center_name",
+    "instrument_platform",
+    "instrument_model",
+    "library_strategy",
+    "library_layout",
+    "read_count",
+    "base_count",
+    "first_public",
+    "last_updated",
+    "collection_date",
+    "country",
+    "host",
+    "host_tax_id",
+    "fastq_ftp",
+    "fastq_md5",
+    "fastq_bytes",
+)
 
 
 def _released(rng: random.Random, collected: dt.date) -> tuple[str, str]:
@@ -85,26 +105,29 @@ def samples(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> None:
     write_json_array(fh, items())
 
 
-def _fastq(plan: Plan, run: str, index: int, layout: str, reads: int, read_length: int) -> tuple[str, str, str]:
+def _fastq(rng: random.Random, run: str, layout: str, reads: int, read_length: int) -> tuple[str, str, str]:
     """The fastq_ftp, fastq_md5 and fastq_bytes cells of a run (two files for paired layouts)."""
     folder = f"ftp.sra.ebi.ac.uk/vol1/fastq/{run[:6]}/{run[-3:].rjust(3, '0')}/{run}/"
     names = [f"{run}_1.fastq.gz", f"{run}_2.fastq.gz"] if layout == "PAIRED" else [f"{run}_1.fastq.gz"]
     size = reads * (read_length * 2 + 60) // 3  # gzip of reads with headers and qualities
-    md5s = [plan.hash.hex(T_MD5, index * 2 + k) for k in range(len(names))]
+    md5s = [D.md5_hex(rng) for _ in names]
     sizes = [str(size + 997 * k) for k in range(len(names))]
     return ";".join(folder + n for n in names), ";".join(md5s), ";".join(sizes)
 
 
 def runs(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> None:
     fh.write(tsv_line(RUN_FIELDS))
+    last: tuple[int, SampleProfile] | None = None
     for i in indices:
         run, experiment = plan.run_accession(i)
         sample = plan.run_sample(i)
-        p = plan.sample_profile(sample)
+        if last is None or last[0] != sample:  # consecutive runs share samples: compute each profile once
+            last = (sample, plan.sample_profile(sample))
+        p = last[1]
         instrument = D.INSTRUMENTS.draw(rng)
         reads = D.read_count(rng, instrument)
         first, updated = _released(rng, p.date)
-        ftp, md5, size = _fastq(plan, run, i, instrument.layout, reads, instrument.read_length)
+        ftp, md5, size = _fastq(rng, run, instrument.layout, reads, instrument.read_length)
         mates = 2 if instrument.layout == "PAIRED" else 1
         study, secondary_study = plan.study_accession(p.study)
         sample_acc, secondary_sample = plan.sample_accession(sample)
@@ -179,7 +202,7 @@ def sequences(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> Non
                 "mol_type": "genomic RNA",
                 "topology": "linear",
                 "base_count": str(s["length"]),
-                "sequence_md5": plan.hash.hex(T_MD5, 1_000_000_000 + i),
+                "sequence_md5": D.md5_hex(rng),
                 "tax_id": D.SARS_COV_2[0],
                 "scientific_name": D.SARS_COV_2[1],
                 "first_public": s["first_public"],

@@ -10,13 +10,16 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False)
+
 
 def dumps(value: Any, indent: int | None = None) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=indent)
+    return _COMPACT.encode(value) if indent is None else json.dumps(value, ensure_ascii=False, indent=indent)
 
 
-def write_json_array(fh: TextIO, items: Iterable[Any], head: str = "[\n", tail: str = "\n]\n",
-                     indent: int | None = None) -> None:  # fmt: skip
+def write_json_array(
+    fh: TextIO, items: Iterable[Any], head: str = "[\n", tail: str = "\n]\n", indent: int | None = None
+) -> None:
     """``head`` item, item, ... ``tail``: a JSON array (possibly inside an envelope) written as it is produced."""
     fh.write(head)
     first = True

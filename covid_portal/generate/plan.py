@@ -7,7 +7,7 @@ of the country table, a structure's UniProt accession is the accession of a prot
 protein count, and so on. So any N streams in constant memory and every reference lands on a record
 that exists.
 
-The mix (shares of N; documented in docs/dev/generate.md):
+The mix (shares of N; documented in docs/generate.md):
 
 =================  ==========================================================  ======
 kind               format (loader)                                               share
@@ -56,7 +56,7 @@ MIX: dict[str, float] = {
 
 # hash tags (one per derived quantity)
 T_SAMPLE_STUDY, T_SAMPLE_DATE, T_SAMPLE_HOST, T_SAMPLE_REGION, T_PREPRINT, T_PROTEIN_TAXON = range(1, 7)
-T_PROTEIN_NAME, T_ASSAY_TARGET, T_ASSAY_DOC, T_TARGET_PROTEIN, T_MD5 = range(7, 12)
+T_PROTEIN_NAME, T_ASSAY_TARGET, T_ASSAY_DOC, T_TARGET_PROTEIN = range(7, 11)
 
 
 def split(n: int) -> dict[str, int]:
@@ -227,8 +227,7 @@ class Plan:
         u = self.hash.unit(T_PREPRINT, i)
         if u < 0.15:
             date = D.START + dt.timedelta(days=int(u / 0.15 * 1400))
-            return Publication(i, None, None, f"PPR{200000 + i}",
-                               f"10.1101/{date:%Y.%m.%d}.{20000000 + i}", True)  # fmt: skip
+            return Publication(i, None, None, f"PPR{200000 + i}", f"10.1101/{date:%Y.%m.%d}.{20000000 + i}", True)
         pmcid = f"PMC{7100000 + i}" if u > 0.55 else None
         return Publication(i, str(32100000 + i), pmcid, None, f"10.{1000 + i % 9000}/covid.{i}", False)
 

@@ -106,7 +106,7 @@ class EuropePmcConfig(SourceConfig):
     query: str = '"COVID-19" OR "SARS-CoV-2"'
     result_type: Literal["core", "lite"] = "core"
     page_size: int = Field(1000, gt=0, le=1000)
-    date_field: str = "FIRST_IDATE"
+    date_field: str = "UPDATE_DATE"  # FIRST_IDATE would find new records only, not revised ones
     withdrawals: bool = True  # list every id on update to find withdrawn records (one idlist pass)
 
 

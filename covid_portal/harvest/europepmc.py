@@ -2,9 +2,10 @@
 
 The search pages with ``cursorMark`` (``*`` first); the harvest ends when ``nextCursorMark`` is
 missing or repeats the cursor just sent, or a page comes back empty. Updates add
-``FIRST_IDATE:[since TO ...]`` (the configured ``date_field``) to the query; withdrawn records are
+``UPDATE_DATE:[since TO *]`` (the configured ``date_field``; ``FIRST_IDATE`` would catch only new
+records) to the query; withdrawn records are
 found by listing every id of the query (``resultType=idlist``). Pages are written as the search
-response (``resultList.result``), which the europepmc loader reads; record ids are ``SOURCE:id``.
+response (``resultList.result``), which the europepmc loader reads; record ids are ``core/SOURCE:id`` (the loader's).
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from covid_portal.harvest.base import Harvester, Page, Record, json_bytes, json_
 from covid_portal.harvest.config import EuropePmcConfig
 from covid_portal.harvest.http import BadBody
 
-FAR_FUTURE = "3000-12-31"
 
-
-def record_id(item: dict[str, Any]) -> str | None:
+def record_id(item: dict[str, Any], view: str) -> str | None:
+    """The europepmc loader's id of a search result: ``core/MED:123`` (the result type names the view)."""
     source = str(item.get("source") or "").strip()
     local = str(item.get("id") or "").strip()
     if not local:
         return None
-    return f"{source}:{local}" if source else local
+    return f"{view}/{source}:{local}" if source else f"{view}/{local}"
 
 
 class EuropePmcHarvester(Harvester):
@@ -42,13 +42,14 @@ class EuropePmcHarvester(Harvester):
     def tasks(self, since: str | None) -> list[dict[str, Any]]:
         query = self.cfg.query
         if since:
-            query = f"({query}) AND ({self.cfg.date_field}:[{since[:10]} TO {FAR_FUTURE}])"
+            query = f"({query}) AND ({self.cfg.date_field}:[{since[:10]} TO *])"
         return [{"key": "search", "query": query}]
 
     def pages(self, task: dict[str, Any], cursor: Any) -> Iterator[Page]:
         for doc, next_cursor in self._search(task["query"], self.cfg.result_type, cursor or "*"):
             results = doc["resultList"]["result"]
-            records = [Record(rid, item, json_sha(item)) for item in results if (rid := record_id(item))]
+            view = self.cfg.result_type
+            records = [Record(rid, item, json_sha(item)) for item in results if (rid := record_id(item, view))]
             wrapper = {key: doc[key] for key in ("version", "hitCount", "request") if key in doc}
             yield Page(records, lambda objs, w=wrapper: json_bytes({**w, "resultList": {"result": objs}}), "json",
                        next_cursor)  # fmt: skip
@@ -58,7 +59,7 @@ class EuropePmcHarvester(Harvester):
             return None
         ids: set[str] = set()
         for doc, _ in self._search(self.cfg.query, "idlist", "*"):
-            ids.update(rid for item in doc["resultList"]["result"] if (rid := record_id(item)))
+            ids.update(rid for item in doc["resultList"]["result"] if (rid := record_id(item, self.cfg.result_type)))
         return ids
 
     def _search(self, query: str, result_type: str, cursor: str) -> Iterator[tuple[dict[str, Any], str | None]]:

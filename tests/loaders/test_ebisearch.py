@@ -122,6 +122,7 @@ def test_bad_entries_are_quarantined_with_a_reason() -> None:
         reasons[record.record_id] = caught.value.reason
     assert reasons["MTBLS1"].startswith("unknown EBI Search domain 'metabolights' (known: ")
     assert reasons["not an accession!"] == "'not an accession!' is not a valid ena.embl identifier"
+    assert reasons["LR794596"] == "collection date: unreadable date 'sometime in 2020'"
     assert reasons["SAMEA6798447"] == (
         "'SAMEA6798447' is not an SRA run or experiment accession (sra-experiment-covid19 entry)"
     )

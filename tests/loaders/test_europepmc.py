@@ -12,7 +12,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from covid_portal import iris
-from covid_portal.publications import JOURNAL_ARTICLE, OTHER, PREPRINT, REVIEW
+from covid_portal.publications import JOURNAL_ARTICLE, OTHER, PREPRINT, REVIEW, licence_iri
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph
 from covid_portal.terms import C, S
 from loaders.base import read_head
@@ -360,3 +360,40 @@ def test_scibite_bad_rows() -> None:
     ]
     with pytest.raises(FileFormatError, match="not a SciBite CORD-19 annotation TSV"):
         list(LOADER.parse(BAD / "scibite_no_header.tsv", "scibite-tsv"))
+
+
+def test_references_in_xml_form(tmp_path: Path) -> None:
+    # the XML form of /MED/34308300/references, written from the first two items of the real JSON
+    items = source_items(REFERENCES, "referenceList", "reference")[:2]
+    body = "".join(
+        f"<reference><id>{i['id']}</id><source>{i['source']}</source><title>{i['title']}</title>"
+        f"<pubYear>{i['pubYear']}</pubYear></reference>"
+        for i in items
+    )
+    path = tmp_path / "references.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><responseWrapper><version>6.9</version><hitCount>30</hitCount>'
+        f"<request><id>34308300</id><source>MED</source></request><referenceList>{body}</referenceList></responseWrapper>",
+        encoding="utf-8",
+    )
+    records = list(LOADER.parse(path, fmt(path)))
+    assert [r.record_id for r in records] == ["MED:34308300/cites/MED:32150622", "MED:34308300/cites/MED:34316551"]
+    g = to_rdflib(LOADER.to_rdf(records[0]).triples)
+    assert (node("pubmed", "34308300"), rdflib.URIRef(S.cites.uri), node("pubmed", "32150622")) in g
+
+
+@pytest.mark.parametrize(
+    ("text", "iri"),
+    [
+        ("cc by", "https://creativecommons.org/licenses/by/"),
+        ("cc by-nc-nd", "https://creativecommons.org/licenses/by-nc-nd/"),
+        ("CC BY-SA 4.0", "https://creativecommons.org/licenses/by-sa/4.0/"),
+        ("cc0", "https://creativecommons.org/publicdomain/zero/1.0/"),
+        ("http://creativecommons.org/licenses/by/3.0/", "https://creativecommons.org/licenses/by/3.0/"),
+        ("other-oa", None),
+        ("cc nc", None),
+    ],
+)
+def test_licence_strings(text: str, iri: str | None) -> None:
+    found = licence_iri(text)
+    assert (found.value if found else None) == iri

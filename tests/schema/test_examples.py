@@ -103,3 +103,16 @@ def test_class_uris_reuse_well_known_vocabularies() -> None:
         assert cls.class_uri.startswith(WELL_KNOWN), (
             f"{name}: class_uri {cls.class_uri} is not from a well-known vocabulary"
         )
+
+
+@pytest.mark.parametrize("path", VALID + INVALID, ids=_id)
+def test_fast_validator_agrees(path: Path) -> None:
+    """The pipeline's own validator reaches the same verdict, with the same components and paths."""
+    import pyoxigraph
+
+    from covid_portal.validate import default_validator
+
+    triples = [q.triple for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)]
+    found = {(str(SH) + v.component, v.path or "") for v in default_validator().check(triples)}
+    expected = expected_violations(path, _load(path)) if path.name.startswith("invalid-") else set()
+    assert found == expected

@@ -28,7 +28,7 @@ def rows(name: str) -> list[dict[str, str]]:
 
 
 def test_the_three_sets_are_there() -> None:
-    assert [mappings.set_name(p) for p in FILES] == ["compounds", "covid_portal-schema", "diseases_taxa"]
+    assert {"compounds", "covid_portal-schema", "diseases_taxa"} <= {mappings.set_name(p) for p in FILES}
 
 
 @pytest.mark.parametrize("path", FILES, ids=mappings.set_name)

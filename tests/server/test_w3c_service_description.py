@@ -92,8 +92,18 @@ def _typed(graph: rdflib.Graph, rdf_class: URIRef, *, domains=(), ranges=()) -> 
 @pytest.mark.parametrize("media_type", FORMATS)
 def test_best_practice(media_type: str, server: Server) -> None:
     graph = fetch(server, media_type)
-    _typed(graph, SD.Service, domains=(SD.endpoint, SD.feature, SD.supportedLanguage, SD.resultFormat,
-                                       SD.defaultDataset, SD.defaultEntailmentRegime))
+    _typed(
+        graph,
+        SD.Service,
+        domains=(
+            SD.endpoint,
+            SD.feature,
+            SD.supportedLanguage,
+            SD.resultFormat,
+            SD.defaultDataset,
+            SD.defaultEntailmentRegime,
+        ),
+    )
     _typed(graph, SD.Dataset, domains=(SD.defaultGraph,), ranges=(SD.defaultDataset,))
     _typed(graph, SD.NamedGraph, domains=(SD.name,), ranges=(SD.namedGraph,))
     _typed(graph, SD.Graph, ranges=(SD.defaultGraph, SD.graph))

@@ -1,0 +1,93 @@
+"""The app in-process (FastAPI TestClient, real worker processes): streaming of large results, a
+failure after streaming began, reopening the store when a load publishes a new version, and the
+worker-pool API other routes use."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from covid_portal.store import StoreDir
+from server.app import create_app
+from server.config import Settings
+from server.workers import STREAM_AFTER, PoolBusy, QueryError, QueryTask
+from tests.server.conftest import Server
+
+VALUE = "http://example.org/value"
+PAIRS = f"SELECT * WHERE {{ ?a <{VALUE}> ?x . ?b <{VALUE}> ?y }} LIMIT "
+
+
+@pytest.fixture(scope="module")
+def app_client(server: Server) -> Iterator[TestClient]:
+    settings = Settings(store=server.store, max_result_bytes=8 << 20, max_concurrent_queries=1, query_timeout=20)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_large_result_is_streamed(app_client: TestClient) -> None:
+    with app_client.stream("GET", "/sparql", params={"query": PAIRS + "20000"}) as response:
+        assert response.status_code == 200
+        assert "content-length" not in response.headers  # streamed, not built in memory
+        body = b"".join(response.iter_bytes())
+    assert len(body) > STREAM_AFTER
+    assert len(json.loads(body)["results"]["bindings"]) == 20000
+
+
+def test_failure_after_streaming_began_aborts_instead_of_truncating(app_client: TestClient) -> None:
+    # 60000 rows are ~20 MB, over the 8 MiB limit, which is reached after the 200 was sent
+    with (
+        pytest.raises(QueryError, match="larger than the server's limit"),
+        app_client.stream("GET", "/sparql", params={"query": PAIRS + "60000"}) as response,
+    ):
+        assert response.status_code == 200
+        b"".join(response.iter_bytes())
+    assert app_client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True  # worker still usable
+
+
+def test_pool_api_for_other_routes(app_client: TestClient) -> None:
+    pool = app_client.app.state.queries
+    output = pool.execute(QueryTask("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", results_format="csv"))
+    assert output.format == "csv"
+    assert output.body.decode().splitlines()[0] == "n"
+    turtle = pool.execute(QueryTask(f"CONSTRUCT WHERE {{ <http://example.org/item/2> <{VALUE}> ?v }}"))
+    assert turtle.format == "ttl" and b"<http://example.org/item/2>" in turtle.body
+    with pytest.raises(QueryError) as syntax:
+        pool.execute(QueryTask("SELECT"))
+    assert syntax.value.status == 400
+    run = pool.start_query(QueryTask("ASK {}"))  # holds the only worker
+    try:
+        with pytest.raises(PoolBusy):
+            pool.execute(QueryTask("ASK {}"))
+    finally:
+        run.abort()
+
+
+def _publish(store: Path, subject: str, *, fresh: bool) -> None:
+    with StoreDir(store).staging(fresh=fresh) as staging:
+        staging.store.add(
+            ox.Quad(ox.NamedNode(subject), ox.NamedNode(VALUE), ox.Literal(1), ox.NamedNode(subject + "#graph"))
+        )
+
+
+def test_workers_reopen_the_store_when_a_new_version_is_published(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    _publish(store, "http://example.org/a", fresh=True)
+    query = {"query": "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s", "format": "csv"}
+    with TestClient(create_app(Settings(store=store, max_concurrent_queries=1))) as client:
+        assert client.get("/sparql", params=query).text.split() == ["s", "http://example.org/a"]
+        _publish(store, "http://example.org/b", fresh=False)
+        assert client.get("/sparql", params=query).text.split() == ["s", "http://example.org/a", "http://example.org/b"]
+        _publish(store, "http://example.org/c", fresh=True)
+        assert client.get("/sparql", params=query).text.split() == ["s", "http://example.org/c"]
+        description = client.get("/sparql", headers={"Accept": "application/n-triples"}).text
+        assert '<http://rdfs.org/ns/void#triples> "1"^^<http://www.w3.org/2001/XMLSchema#integer>' in description
+
+
+def test_a_store_never_loaded_answers_empty(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(store=tmp_path / "nothing", max_concurrent_queries=1))) as client:
+        assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is False
