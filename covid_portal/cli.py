@@ -306,5 +306,14 @@ def serve(ctx: Context, host: str, port: int, query_timeout: float | None, base_
     run_server(Settings(**overrides), host=host, port=port)
 
 
+def _register_commands() -> None:
+    """Commands that live beside the library code they drive."""
+    from covid_portal.generate.cli import generate_command
+
+    main.add_command(generate_command, "generate")
+
+
+_register_commands()
+
 if __name__ == "__main__":
     main()

@@ -31,7 +31,17 @@ from covid_portal.void import VOID_GRAPH, void_quads
 
 log = logging.getLogger(__name__)
 
-SKIPPED_NAMES = {"PROVENANCE.md", "README.md", "SUMMARY.md", "NOTES.md", ".DS_Store", "MANIFEST.json", "RECORDS.tsv"}
+# notes and harvest/generator manifests that sit beside record files
+SKIPPED_NAMES = {
+    "PROVENANCE.md",
+    "README.md",
+    "SUMMARY.md",
+    "NOTES.md",
+    ".DS_Store",
+    "MANIFEST.json",
+    "RECORDS.tsv",
+    "manifest.json",
+}
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_DATETIME = NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 

@@ -402,6 +402,7 @@ QUERY_FIELDS = tuple(sorted({*FACETS, *TEXT_COLUMNS, *ID_FIELDS, *FIELD_ALIASES}
 
 _TOKEN = re.compile(
     r'\s*(?:(?P<lparen>\()|(?P<rparen>\))|(?P<lbracket>\[)|(?P<rbracket>\])|(?P<phrase>"(?:[^"\\]|\\.)*"?)'
+    r'|(?P<minus>-)(?=[A-Za-z0-9_("])'
     r"|(?P<field>[A-Za-z_][A-Za-z0-9_]*):|(?P<word>[^\s()\[\]\"]+))"
 )
 
@@ -481,15 +482,8 @@ class _Parser:
 
     def unary(self, fld: str | None) -> tuple:
         tok = self.peek()
-        if (
-            tok is not None
-            and tok.kind == "word"
-            and (tok.text == "NOT" or (tok.text.startswith("-") and len(tok.text) > 1))
-        ):
-            if tok.text == "NOT":
-                self.pos += 1
-            else:
-                self.tokens[self.pos] = _Tok("word", tok.text[1:])
+        if tok is not None and (tok.kind == "minus" or (tok.kind == "word" and tok.text == "NOT")):
+            self.pos += 1
             return ("not", self.unary(fld))
         return self.primary(fld)
 
@@ -515,11 +509,12 @@ class _Parser:
             nxt = self.peek()
             if nxt is not None and nxt.kind == "lbracket":
                 self.pos += 1
-                low, to, high, close = self.take(), self.take(), self.take(), self.take()
-                if to.text != "TO" or close.kind != "rbracket" or low.kind not in ("word", "phrase") \
-                        or high.kind not in ("word", "phrase"):  # fmt: skip
+                parts = []
+                while (part := self.take()).kind != "rbracket":
+                    parts.append(part)
+                if len(parts) != 3 or parts[1].text != "TO" or any(p.kind not in ("word", "phrase") for p in parts):
                     raise QuerySyntaxError("a range is written field:[low TO high]")
-                return ("range", name, low.text, high.text)
+                return ("range", name, parts[0].text, parts[2].text)
             return self.primary(name)
         if tok.kind in ("word", "phrase"):
             if tok.kind == "word" and tok.text in ("AND", "OR", "NOT"):
@@ -731,11 +726,17 @@ class SearchIndex:
             for name, descending in order or ([("relevance", False)] if terms else []):
                 if name == "relevance":
                     if terms:
+                        # entries whose id or title holds every term first (BM25 alone favours the
+                        # short texts of linked-only entries over a described entry's long one)
+                        direction = "" if descending else " DESC"
+                        rank_params.append("{id title} : (" + " AND ".join(terms) + ")")
+                        order_sql.append(f"(e.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)){direction}")
                         rank_params.append(" OR ".join(terms))
                         order_sql.append(
                             "(SELECT bm25(fts, 10.0, 5.0, 1.0, 0.5) FROM fts WHERE fts MATCH ? AND fts.rowid = e.rowid)"
                             + (" DESC" if descending else "")
                         )
+                        order_sql.append("e.described DESC")
                     continue
                 column = SORT_COLUMNS[name]
                 # entries without a value sort last in both directions

@@ -1,7 +1,7 @@
 """``covid-portal update``: harvest what changed since the last successful run and load only that.
 
 One update is one store version. For each source (see the strategies in covid_portal.harvest.base)
-it harvests into ``<store>/harvest/pending/<source>/`` the records changed since the last run,
+it harvests into ``<store>/harvest/<time>/<source>/`` the records changed since the last run,
 works out which records were withdrawn (in the last run's id list or this harvest, but no longer
 in the source), then loads the changed records and drops the withdrawn ones in a single staging
 version (``Pipeline.run(finalize=...)``), and records the release: the dataset descriptions get a
@@ -9,12 +9,13 @@ new ``dct:modified`` and ``pav:version`` (the source release, or the harvest tim
 the old version until the new one is published.
 
 A failed update changes nothing that readers see and leaves ``harvest-state.json`` as it was. The
-next update resumes it: the pending harvest (same time window) continues from its manifests, and
-the store's staging version skips the files it already loaded.
+next update resumes it (``harvest/RUN.json`` names the unfinished one): the harvest continues from its
+manifests in the same time window, and the store's staging version skips the files it already loaded.
 
 State in the store folder: ``harvest-state.json`` (per source: the time of the last successful
 run, its release, the record count) and ``harvest-state/<source>.json`` (record id -> checksum,
-to find withdrawn and unchanged records). The last update's files stay in ``harvest/last/``.
+to find withdrawn and unchanged records). The last update's files stay in ``harvest/<time>/``, which
+the loaded records name as their source files; older harvests are removed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import fcntl
 import json
 import logging
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,7 @@ from pyoxigraph import Literal, Quad
 
 import loaders
 from covid_portal import iris
-from covid_portal.harvest import make, selected
+from covid_portal.harvest import harvester_class, make, selected
 from covid_portal.harvest.base import run_harvest
 from covid_portal.harvest.config import HarvestConfig
 from covid_portal.harvest.manifest import Manifest, now, write_atomic
@@ -66,6 +68,7 @@ class SourceUpdate:
 @dataclass
 class UpdateReport:
     until: str
+    folder: Path  # where this update's harvest is kept (the loaded records' source files)
     sources: dict[str, SourceUpdate] = field(default_factory=dict)
     load: LoadReport | None = None
     version: str | None = None
@@ -119,40 +122,43 @@ def update(store: Path | str, config: HarvestConfig, names: tuple[str, ...] | li
     """Bring the store up to date with the selected sources (default: every enabled one)."""
     store_dir = StoreDir(store)
     root = store_dir.path / "harvest"
-    pending = root / "pending"
     chosen = selected(config, names)
     for name in chosen:
-        source = make(name, config, pending).source
+        source = harvester_class(name).source
         try:
             loaders.get(source)
         except (KeyError, ImportError) as exc:
             raise UpdateError(f"{name}: no loader for source {source!r} ({exc})") from None
     with _harvest_lock(root):
-        run_path = pending / "RUN.json"
+        run_path = root / "RUN.json"
         if run_path.exists():
             run = json.loads(run_path.read_text(encoding="utf-8"))
             log.info("resuming the update started at %s", run["until"])
         else:
-            run = {"until": now(), "sources": {}}
+            until = now()
+            stamp = until.replace(":", "").replace("-", "")[:15] + "Z-" + uuid.uuid4().hex[:6]  # unique per run
+            run = {"until": until, "folder": stamp, "sources": {}}
             _write_json(run_path, run)
+        folder = root / run["folder"]
         state = read_state(store_dir)
-        report = UpdateReport(until=run["until"])
+        report = UpdateReport(until=run["until"], folder=folder)
         for name in chosen:
-            report.sources[name] = _harvest_source(store_dir, config, name, pending, run, state)
+            report.sources[name] = _harvest_source(store_dir, config, name, folder, run, state)
             _write_json(run_path, run)
-        report.load = _load(store_dir, pending, report)
+        report.load = _load(store_dir, folder, report)
         report.version = store_dir.current_version()
-        _commit_state(store_dir, state, report, pending)
-        last = root / "last"
-        shutil.rmtree(last, ignore_errors=True)
-        pending.rename(last)
+        _commit_state(store_dir, state, report, folder)
+        run_path.unlink()
+        for old in root.iterdir():  # the records now name this harvest's files; older harvests can go
+            if old.is_dir() and old != folder:
+                shutil.rmtree(old, ignore_errors=True)
     return report
 
 
 def _harvest_source(
-    store_dir: StoreDir, config: HarvestConfig, name: str, pending: Path, run: dict[str, Any], state: dict[str, Any]
+    store_dir: StoreDir, config: HarvestConfig, name: str, folder: Path, run: dict[str, Any], state: dict[str, Any]
 ) -> SourceUpdate:
-    harvester = make(name, config, pending)
+    harvester = make(name, config, folder)
     previous = state["sources"].get(name)
     prev_ids = read_ids(store_dir, name)
     with harvester.client:
@@ -163,16 +169,17 @@ def _harvest_source(
             skip = bool(previous and release is not None and release == previous.get("release"))
             plan = run["sources"][name] = {"since": since, "release": release or run["until"], "skip": skip}
         result = SourceUpdate(name, harvester.source, plan["since"], plan["release"], skipped=plan["skip"])
-        ids_path = pending / f"{name}.ids.json"
+        ids_path = folder / f"{name}.ids.json"
         if plan["skip"]:
             log.info("%s: release %s already loaded", name, plan["release"])
             _write_json(ids_path, prev_ids)
             plan["withdrawn"] = []
             return result
-        if harvester.strategy == "checksum":
-            harvester.previous = frozenset(prev_ids)  # type: ignore[attr-defined]
-        known = prev_ids if harvester.strategy == "checksum" else None
-        manifest = run_harvest(harvester, pending / name, since=plan["since"], until=run["until"], resume=True,
+        harvester.previous = frozenset(prev_ids)
+        # unchanged records (same checksum as last time) are listed but not written: a date filter has day
+        # granularity, so the last run's day comes again; ChEMBL's molecules follow the activities written
+        known = prev_ids if harvester.strategy != "release" else None
+        manifest = run_harvest(harvester, folder / name, since=plan["since"], until=run["until"], resume=True,
                                known=known)  # fmt: skip
         counts = manifest.data["counts"]
         result.records, result.written = counts["records"], counts["written"]
@@ -192,15 +199,15 @@ def _harvest_source(
         return result
 
 
-def _load(store_dir: StoreDir, pending: Path, report: UpdateReport) -> LoadReport:
+def _load(store_dir: StoreDir, folder: Path, report: UpdateReport) -> LoadReport:
     files: list[Path] = []
     folders: dict[Path, str] = {}
     for name, result in report.sources.items():
-        manifest = Manifest.read(pending / name)
+        manifest = Manifest.read(folder / name)
         if manifest is None or result.skipped:
             continue
         files.extend(manifest.files)
-        folders[pending / name] = result.source
+        folders[folder / name] = result.source
 
     def finalize(store: Any, ended: str) -> list[Quad]:
         quads: list[Quad] = []
@@ -221,10 +228,10 @@ def _load(store_dir: StoreDir, pending: Path, report: UpdateReport) -> LoadRepor
         raise UpdateError(str(exc)) from exc
 
 
-def _commit_state(store_dir: StoreDir, state: dict[str, Any], report: UpdateReport, pending: Path) -> None:
+def _commit_state(store_dir: StoreDir, state: dict[str, Any], report: UpdateReport, folder: Path) -> None:
     """Record the successful run: from now on updates start from ``report.until``."""
     for name, result in report.sources.items():
-        ids_path = pending / f"{name}.ids.json"
+        ids_path = folder / f"{name}.ids.json"
         ids = json.loads(ids_path.read_text(encoding="utf-8"))
         _write_json(store_dir.path / IDS_DIR / f"{name}.json", ids)
         state["sources"][name] = {"until": report.until, "release": result.release, "records": len(ids),

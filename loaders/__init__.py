@@ -17,8 +17,10 @@ from loaders.base import Loader, read_head
 # more specific formats come before more general ones.
 REGISTRY: dict[str, str] = {
     "ena": "loaders.ena",
+    "ensembl": "loaders.ensembl",
     "biosample": "loaders.biosample",
     "uniprot": "loaders.uniprot",
+    "intact": "loaders.intact",
     "pdb": "loaders.pdb",
     "pride": "loaders.pride",
     "chembl": "loaders.chembl",
@@ -26,6 +28,7 @@ REGISTRY: dict[str, str] = {
     "europepmc": "loaders.europepmc",
     "pubmed": "loaders.pubmed",
     "cord19": "loaders.cord19",
+    "scibite": "loaders.scibite",
     "ebisearch": "loaders.ebisearch",
 }
 

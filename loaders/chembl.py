@@ -9,9 +9,16 @@ Two wire formats, each a single object, a bare array or a page:
   bare list of hits or the search envelope ``{"hits": {"hits": [...]}}``; the index names the type
   and the ChEMBL release.
 
-Each object is one record. A document is a Publication keyed by the portal-wide rule (PubMed id,
-else DOI, else the ChEMBL document IRI), with the ChEMBL document IRI as same_as; every other
-record links documents the same way, so both land on one node whenever they carry the same ids.
+Each object is one record, except drug indications (``/drug_indication``: a page ``{"drug_indications":
+[...]}``, an array or one object): a molecule's indications in one file are one record,
+``<molecule>/indications`` (so it never replaces the molecule's own record), adding to the Compound an
+``indication`` per disease term (EFO, Orphanet, MONDO and MeSH IRIs). The clinical phase per indication
+(``max_phase_for_ind``) and the ClinicalTrials/FDA label references are not mapped: ``indication`` is a
+plain IRI link with no place for them.
+
+A document is a Publication keyed by the portal-wide rule (PubMed id, else DOI, else the ChEMBL
+document IRI), with the ChEMBL document IRI as same_as; every other record links documents the same
+way, so both land on one node whenever they carry the same ids.
 """
 
 from __future__ import annotations
@@ -33,17 +40,21 @@ from loaders.base import Loader, json_raw, read_json, reference
 
 log = logging.getLogger(__name__)
 
-WS_URL = "https://www.ebi.ac.uk/chembl/api/data/{}/{}"
-TYPES = ("molecule", "target", "assay", "activity", "document")
+WS_BASE = "https://www.ebi.ac.uk/chembl/api/data/"
+WS_URL = WS_BASE + "{}/{}"
+TYPES = ("molecule", "target", "assay", "activity", "document", "drug_indication")
 _PAGE_KEYS = {"molecules": "molecule", "targets": "target", "assays": "assay", "activities": "activity",
-              "documents": "document"}  # fmt: skip
+              "documents": "document", "drug_indications": "drug_indication"}  # fmt: skip
 _ID_FIELD = {
     "molecule": "molecule_chembl_id",
     "target": "target_chembl_id",
     "assay": "assay_chembl_id",
     "activity": "activity_id",
     "document": "document_chembl_id",
+    "drug_indication": "molecule_chembl_id",
 }
+# disease vocabularies of drug indications (efo_id is "EFO:0001075", "Orphanet:145", "MONDO:0004975")
+_DISEASE_SPACES = {"EFO": "efo", "Orphanet": "orphanet", "MONDO": "mondo"}
 _ES_INDEX = re.compile(r"^chembl_(?P<release>\d+(?:_\d+)?)_(?P<type>molecule|target|assay|activity|document)$")
 _WS_FIELDS = re.compile(r'"(?:molecule|target|assay|document)_chembl_id"|"activity_id"')
 
@@ -61,8 +72,8 @@ class ChemblLoader(Loader):
             return None
         if re.search(r'"_index"\s*:\s*"chembl_', text) and '"_source"' in text:
             return "chembl-es-json"
-        # drug indications, mechanisms etc. carry molecule ids too but have no slot in the model
-        if _WS_FIELDS.search(text) and '"drugind_id"' not in text and '"mec_id"' not in text:
+        # mechanisms etc. carry molecule ids too but have no slot in the model
+        if _WS_FIELDS.search(text) and '"mec_id"' not in text:
             return "chembl-ws-json"
         return None
 
@@ -84,6 +95,7 @@ class ChemblLoader(Loader):
                 kind, items = _PAGE_KEYS[page[0]], data[page[0]]
             else:
                 items = [data]
+                kind = "drug_indication" if _ws_kind(data) == "drug_indication" else None
         elif isinstance(data, list):
             items = data
             # a web-service array holds one type: an object too damaged to tell takes the others' type
@@ -92,10 +104,36 @@ class ChemblLoader(Loader):
             kind = kinds.most_common(1)[0][0] if len(kinds) == 1 else None
         else:
             raise FileFormatError(str(path), "not ChEMBL web-service JSON: expected an object, an array or a page")
+        if kind == "drug_indication":
+            yield from self._indications_by_molecule(path, items)
+            return
         for i, item in enumerate(items, 1):
             position = f"item {i}"
             item_kind = kind or (_ws_kind(item) if isinstance(item, dict) else None)
             yield self._record(path, position, item, item_kind, "chembl-ws-json", None)
+
+    def _indications_by_molecule(self, path: Path, items: list[Any]) -> Iterator[RawRecord | RecordError]:
+        """One record per molecule, holding all its indications in the file (first item's position)."""
+        groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for i, item in enumerate(items, 1):
+            molecule = _text(item.get("molecule_chembl_id")) if isinstance(item, dict) else None
+            if molecule is None:
+                reason = "drug indication has no molecule_chembl_id"
+                yield RecordError(self.name, str(path), f"item {i}", None, reason, json_raw(item))
+                continue
+            groups.setdefault(molecule, []).append((i, item))
+        for molecule, group in groups.items():
+            indications = [item for _, item in group]
+            yield RawRecord(
+                self.name,
+                f"{molecule}/indications",
+                {"type": "drug_indication", "object": {"molecule_chembl_id": molecule, "indications": indications}},
+                str(path),
+                f"item {group[0][0]}",
+                json_raw(indications),
+                "chembl-ws-json",
+                url=f"{WS_BASE}drug_indication?molecule_chembl_id={molecule}",
+            )
 
     def _parse_es(self, path: Path, data: Any) -> Iterator[RawRecord | RecordError]:
         if isinstance(data, dict) and isinstance(data.get("hits"), dict):
@@ -150,6 +188,7 @@ class ChemblLoader(Loader):
             "assay": self._assay,
             "activity": self._activity,
             "document": self._document,
+            "drug_indication": self._indications,
         }[kind]
         return mapper(record, obj)
 
@@ -172,6 +211,23 @@ class ChemblLoader(Loader):
             if chebi is None:
                 raise fail(record, f"chebi_par_id {m['chebi_par_id']!r} is not a ChEBI id")
             graph.add(topic, S.chebi, chebi)
+        return graph
+
+    def _indications(self, record: RawRecord, d: dict[str, Any]) -> RecordGraph:
+        graph, topic = self.new_graph(record, C.Compound, "chembl.compound", d["molecule_chembl_id"])
+        for item in d["indications"]:
+            terms = [_text(item.get("efo_id")), f"MeSH:{item['mesh_id']}" if _text(item.get("mesh_id")) else None]
+            for term in filter(None, terms):
+                vocabulary, _, local = term.partition(":")
+                space = "mesh" if vocabulary == "MeSH" else _DISEASE_SPACES.get(vocabulary)
+                if space is None:
+                    log.debug("%s: indication %s is in a vocabulary the portal does not map", record.record_id, term)
+                    continue
+                disease = reference(space, local.strip())
+                if disease is None:
+                    raise fail(record, f"indication {term!r} is not a valid {space} identifier")
+                graph.add(topic, S.indication, disease)
+        graph.triples = list(dict.fromkeys(graph.triples))
         return graph
 
     def _target(self, record: RawRecord, t: dict[str, Any]) -> RecordGraph:
@@ -247,6 +303,8 @@ class ChemblLoader(Loader):
 # ---------------------------------------------------------------------- helpers
 def _ws_kind(obj: dict[str, Any]) -> str | None:
     """The type of a bare web-service object, from the fields only that type has."""
+    if "drugind_id" in obj:
+        return "drug_indication"
     if "activity_id" in obj:
         return "activity"
     if "assay_chembl_id" in obj and "assay_type" in obj:

@@ -12,11 +12,6 @@ Formats read (one file = one saved response):
   a file name containing ``_MED_<id>_`` (or ``_PMC_``/``_PPR_``); when neither says, the items are
   recorded without the citation (and a warning is logged). The XML forms of these two responses
   are read too;
-* ``scibite-tsv``: the SciBite CORD-19 sentence annotations (``document_id``, ``sentence_id``,
-  ``entity_uris``, ...), streamed line by line: one record per document (its consecutive rows), the
-  PMC article ``mentions`` every UniProt protein and ChEMBL compound annotated in it. MeSH, taxon,
-  HPO, GO and country annotations name vocabulary terms, not entities, and are not loaded. The
-  article gets its PMC IRI; when Europe PMC gives it a PMID, the two nodes meet through ``same_as``.
 
 Identity (see covid_portal.publications): the primary IRI is the PubMed IRI when the article has a
 PMID, else PMC, else the Europe PMC preprint id (source ``PPR``), else the DOI; the other ids are
@@ -56,7 +51,7 @@ from covid_portal.publications import (
 )
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
 from covid_portal.terms import C, S
-from loaders.base import Loader, iter_lines, iter_xml, json_raw, read_head, read_json
+from loaders.base import Loader, iter_xml, json_raw, read_head, read_json
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +62,6 @@ LISTS: dict[str, tuple[str, str, str | None]] = {
     "citationList": ("citation", "citations-json", "cites"),
     "referenceList": ("reference", "references-json", "cited_by"),
 }
-SCIBITE_HEADER = "document_id\tsentence_id\tentity_uris"
-# entity URIs of the SciBite annotations that name an entity the portal loads (MeSH, NCBITaxon, HPO,
-# GO and country hits are vocabulary terms, not entities, and are not mentions)
-SCIBITE_ENTITIES = (
-    (re.compile(r"uniprot\.org/uniprot(?:kb)?/([A-Z0-9]+)"), "uniprot"),
-    (re.compile(r"purl\.uniprot\.org/uniprot/([A-Z0-9]+)"), "uniprot"),
-    (re.compile(r"ebi\.ac\.uk/chembl/compound_report_card/(CHEMBL\d+)"), "chembl"),
-)
 _FILE_ID = re.compile(r"(?:^|_)(MED|PMC|PPR)_([A-Za-z0-9]+?)(?=[_.]|$)")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MESH = re.compile(r"^[CDQ]\d+$")
@@ -85,12 +72,10 @@ class EuropePMCLoader(Loader):
     title = "Europe PMC"
     homepage = "https://europepmc.org/"
     license = "https://europepmc.org/Copyright"
-    formats = ("rest-json", "citations-json", "references-json", "rest-xml", "scibite-tsv")
+    formats = ("rest-json", "citations-json", "references-json", "rest-xml")
 
     def sniff(self, path: Path, head: str) -> str | None:
         text = head.lstrip()
-        if text.startswith(SCIBITE_HEADER):
-            return "scibite-tsv"
         if text.startswith("<") and "<responseWrapper" in text:
             return "rest-xml"
         if text.startswith("{"):
@@ -103,9 +88,6 @@ class EuropePMCLoader(Loader):
     def parse(self, path: Path, fmt: str) -> Iterator[RawRecord | RecordError]:
         if fmt == "rest-xml":
             yield from self._parse_xml(path)
-            return
-        if fmt == "scibite-tsv":
-            yield from self._parse_scibite(path)
             return
         doc = read_json(path)
         if not isinstance(doc, dict):
@@ -150,51 +132,6 @@ class EuropePMCLoader(Loader):
             view = None if relation else _view(request)
             yield self._record(path, f"{name} {counts[name]}", item, raw, "rest-xml", relation, queried, view)
 
-    def _parse_scibite(self, path: Path) -> Iterator[RawRecord | RecordError]:
-        """One record per document: its consecutive sentence rows, with every entity URI they give."""
-        document: str | None = None
-        first = 0
-        lines: list[str] = []
-        entities: list[str] = []
-        header_seen = False
-
-        def flush() -> RawRecord | RecordError:
-            raw = "".join(lines)
-            position = f"lines {first}-{first + len(lines) - 1}"
-            record_id = f"scibite/{document}"
-            if not re.fullmatch(r"PMC\d+", document or ""):
-                return RecordError(
-                    self.name, str(path), position, record_id, f"document id {document!r} is not a PMC id", raw
-                )
-            data = {"document": document, "entities": list(dict.fromkeys(entities))}
-            return RawRecord(self.name, record_id, data, str(path), position, raw, "scibite-tsv")
-
-        for lineno, line in iter_lines(path):
-            if not header_seen:
-                if not line.startswith(SCIBITE_HEADER):
-                    raise FileFormatError(
-                        str(path), f"not a SciBite CORD-19 annotation TSV: header is not {SCIBITE_HEADER!r}"
-                    )
-                header_seen = True
-                continue
-            if not line.strip():
-                continue
-            cells = line.rstrip("\r\n").split("\t")
-            if len(cells) != 5:
-                yield RecordError(
-                    self.name, str(path), f"line {lineno}", None, f"{len(cells)} fields, expected 5", line
-                )
-                continue
-            doc_id = cells[0].strip().removesuffix(".xml")
-            if doc_id != document:
-                if document is not None:
-                    yield flush()
-                document, first, lines, entities = doc_id, lineno, [], []
-            lines.append(line)
-            entities.extend(u.strip() for u in cells[2].split("|") if u.strip())
-        if document is not None:
-            yield flush()
-
     def _record(
         self,
         path: Path,
@@ -228,8 +165,6 @@ class EuropePMCLoader(Loader):
 
     # ------------------------------------------------------------------ to_rdf
     def to_rdf(self, record: RawRecord) -> RecordGraph:
-        if record.fmt == "scibite-tsv":
-            return self._scibite_rdf(record)
         item: dict[str, Any] = record.data["item"]
         ids = item_ids(item)
         best = ids.primary()
@@ -244,18 +179,6 @@ class EuropePMCLoader(Loader):
             cite(graph, topic, other)
         elif relation == "cited_by" and other is not None:
             cite(graph, other, topic)
-        return graph
-
-    def _scibite_rdf(self, record: RawRecord) -> RecordGraph:
-        """The document (a PMC article) mentions the UniProt proteins and ChEMBL compounds annotated in it."""
-        document = record.data["document"]
-        graph, topic = self.new_graph(record, C.Publication, "pmc", document)
-        graph.add(topic, S.pmcid, iris.normalise("pmc", document))
-        for uri in record.data["entities"]:
-            for pattern, database in SCIBITE_ENTITIES:
-                match = pattern.search(uri)
-                if match:
-                    add_mention(graph, topic, database, match.group(1))
         return graph
 
     def _describe(self, graph: RecordGraph, topic: NamedNode, item: dict[str, Any]) -> None:

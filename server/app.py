@@ -10,8 +10,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from covid_portal import __version__
+from server.api import api_router
+from server.catalog import catalog_router
 from server.config import Settings
 from server.described import described_router
+from server.entities import entities_router
+from server.fair import fair_router
+from server.pages import pages_router
 from server.sparql import sparql_router
 from server.workers import QueryPool
 
@@ -19,8 +24,8 @@ from server.workers import QueryPool
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The query workers start with the app (lifespan) and stop with it.
 
-    Routers reach the worker pool as ``request.app.state.queries`` (or the ``server.deps.Queries``
-    dependency) to run bounded queries of their own.
+    Router factories take the worker pool as a parameter (``sparql_router(settings, pool)``) to run
+    bounded queries of their own; it is also ``request.app.state.queries``.
     """
     settings = settings or Settings()
     pool = QueryPool(
@@ -33,6 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # each running query waits on its worker in a thread: leave threads for the other routes
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, 2 * settings.max_concurrent_queries + 20)
         await anyio.to_thread.run_sync(pool.start)
         try:
             yield
@@ -56,5 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=3600,
     )
     app.include_router(sparql_router(settings, pool))
+    app.include_router(entities_router(settings, pool))
+    app.include_router(fair_router(settings))
+    app.include_router(catalog_router(settings, pool))
     app.include_router(described_router(settings, pool))
+    app.include_router(api_router(settings, pool))
+    app.include_router(pages_router(settings))
     return app

@@ -60,10 +60,13 @@ ENTITY_CLASSES = {  # the classes with the Entity slots (accession, same_as, ...
 CLASS_NAMES = {term.uri: re.sub(r"(?<!^)(?=[A-Z])", " ", term.name).lower() for term in vars(C).values()
                if hasattr(term, "uri")}  # fmt: skip
 SLOTS = [term for term in vars(S).values() if isinstance(term, SlotTerm)]
-SLOT_NAMES = {term.uri: term.name.replace("_", " ") for term in SLOTS}
+SLOT_NAMES: dict[str, str] = {}
+for _term in sorted(SLOTS, key=lambda term: len(term.name)):  # several slots share a predicate: the shortest name
+    SLOT_NAMES.setdefault(_term.uri, _term.name.replace("_", " "))
 INCOMING_PREDICATES = sorted({t.uri for t in SLOTS if t.kind == "iri" and t.uri != S.primary_topic.uri})
 HIDDEN_PROVENANCE = {S.source_file.uri}  # a path on the loading machine: not public metadata
 RDF_TYPE = fair.RDF_TYPE
+ABSTRACT_ENTITY = iris.VOCAB + "Entity"  # every entity's abstract class: not worth showing
 LABEL_PREDICATES = ("http://schema.org/name", "http://purl.org/dc/terms/title")
 
 
@@ -147,18 +150,18 @@ class EntityQueries:
     # the page
     def view(self, iri: str, curie: str) -> EntityView | None:
         e = str(ox.NamedNode(iri))
-        out = self.construct(
-            f"""CONSTRUCT {{ {e} ?p ?o . ?o a ?t . ?o ?bp ?bo }} WHERE {{
-              {{ SELECT DISTINCT ?p ?o WHERE {{ {e} ?p ?o }} LIMIT {MAX_OUTGOING} }}
-              OPTIONAL {{ ?o a ?t }}
-              OPTIONAL {{ FILTER(isBlank(?o)) ?o ?bp ?bo }}
-            }}"""
-        )
+        # Two queries, not one with two OPTIONALs: Oxigraph then evaluates the second one unbound (a full scan).
+        outgoing = f"{{ SELECT DISTINCT ?p ?o WHERE {{ {e} ?p ?o }} LIMIT {MAX_OUTGOING} }}"
+        out = self.construct(f"CONSTRUCT {{ {e} ?p ?o . ?o a ?t }} WHERE {{ {outgoing} OPTIONAL {{ ?o a ?t }} }}")
         subject = ox.NamedNode(iri)
         own = [t for t in out if t.subject == subject]
         if not own:
             return None
-        types = sorted({t.object.value for t in own if t.predicate.value == RDF_TYPE})
+        if any(isinstance(t.object, ox.BlankNode) for t in own):  # nested things (authors): their own triples
+            nested = "OPTIONAL { ?o ?bp ?bo FILTER(isBlank(?o)) }"
+            out += self.construct(f"CONSTRUCT {{ {e} ?p ?o . ?o ?bp ?bo }} WHERE {{ {outgoing} {nested} }}")
+            own = [t for t in out if t.subject == subject]
+        types = sorted({t.object.value for t in own if t.predicate.value == RDF_TYPE} - {ABSTRACT_ENTITY})
         incoming_counts = self._incoming_counts(e)
         incoming = self.construct(self._incoming_sample_query(e, list(incoming_counts))) if incoming_counts else []
         records, record_triples, licenses = self._provenance(e)
@@ -191,7 +194,9 @@ class EntityQueries:
             f"{{ {{ SELECT DISTINCT ?s WHERE {{ ?s <{p}> {e} }} LIMIT {SHOWN} }} BIND(<{p}> AS ?p) }}"
             for p in predicates
         )
-        return f"CONSTRUCT {{ ?s ?p {e} . ?s a ?t }} WHERE {{ {branches} OPTIONAL {{ ?s a ?t }} }}"
+        # a blank-node subject (a sample characteristic) comes with its own triples: it has no page of its own
+        return f"""CONSTRUCT {{ ?s ?p {e} . ?s a ?t . ?s ?bp ?bo }} WHERE {{ {branches}
+          OPTIONAL {{ ?s a ?t }} OPTIONAL {{ FILTER(isBlank(?s)) ?s ?bp ?bo }} }}"""
 
     def _provenance(self, e: str) -> tuple[list[Record], list[ox.Triple], list[str]]:
         """The records whose primary topic is the entity (their PROV-O triples), and the licences."""
@@ -203,8 +208,9 @@ class EntityQueries:
         if graphs:
             values = " ".join(str(g) for g in graphs)
             triples = self.construct(
-                f"""CONSTRUCT {{ ?g ?p ?o . ?a a ?at }} WHERE {{ VALUES ?g {{ {values} }}
-                  GRAPH ?g {{ ?g ?p ?o OPTIONAL {{ ?g <{S.generated_by.uri}> ?a . ?a a ?at }} }} }}"""
+                f"""CONSTRUCT {{ ?g ?p ?o . ?a a ?at }} WHERE {{
+                  {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?g ?p ?o }} }}
+                  UNION {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?g <{S.generated_by.uri}> ?a . ?a a ?at }} }} }}"""
             )
             triples = [t for t in triples if t.predicate.value not in HIDDEN_PROVENANCE]
             records = [_record(g, triples) for g in graphs]
@@ -256,7 +262,9 @@ def _identifiers(subject: ox.NamedNode, curie: str, types: list[str], triples: l
         out.append(ox.Triple(subject, S.accession.node, ox.Literal(local)))
     if types and set(types) <= ENTITY_CLASSES:
         existing = {t.object for t in triples if t.subject == subject and t.predicate == S.same_as.node}
-        out += [ox.Triple(subject, S.same_as.node, node) for node in iris.same_as(prefix, local) if node not in existing]
+        out += [
+            ox.Triple(subject, S.same_as.node, node) for node in iris.same_as(prefix, local) if node not in existing
+        ]
     return out
 
 
@@ -327,7 +335,7 @@ def _record(graph: ox.NamedNode, triples: list[ox.Triple]) -> Record:
 def _short(iri: str) -> str:
     for prefix, namespace in fair.PREFIXES.items():
         if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return iri
 
 
@@ -359,8 +367,9 @@ def landing(view: EntityView, settings: Settings, base: str) -> fair.Landing:
              if t.subject.value == view.iri and t.predicate == S.has_file.node and isinstance(t.object, ox.NamedNode)
              and t.object.value.startswith(("http://", "https://", "ftp://"))]  # fmt: skip
     related = fair.unique(r.url for r in view.records if r.url)
-    related += [t.object.value for t in view.triples if t.subject.value == view.iri
-                and t.predicate == S.see_also.node and isinstance(t.object, ox.NamedNode)][: fair.MAX_HEADER_ITEMS]  # fmt: skip
+    see_also = [t.object.value for t in view.triples if t.subject.value == view.iri
+                and t.predicate == S.see_also.node and isinstance(t.object, ox.NamedNode)]  # fmt: skip
+    related += see_also[: fair.MAX_HEADER_ITEMS]
     return fair.Landing(
         url=page, cite_as=view.iri, topic=view.iri, title=title, description=description, schema_types=schema_types,
         licenses=view.licenses, authors=fair.unique(authors)[: fair.MAX_HEADER_ITEMS], items=items,
@@ -414,7 +423,7 @@ def entities_router(settings: Settings, pool: QueryPool) -> APIRouter:
         return _redirect(request, fair.entity_path(found[0]) + "?format=linkset", 303, keep_query=False)
 
     @router.api_route("/resolve", methods=["GET", "HEAD"], response_class=Response, status_code=303,
-                      summary="Redirect (303) from any known form of an entity IRI (or a CURIE) to its page")  # fmt: skip
+                      summary="Redirect (303) from any known form of an entity IRI or CURIE to its page")  # fmt: skip
     def resolve(request: Request, iri: str = Query(..., description="An entity IRI in any known form, or a CURIE")):
         target = resolve_path(iri)
         if target is None:

@@ -242,18 +242,24 @@ def jsonld_context() -> dict[str, object]:
         return json.load(fh)["@context"]
 
 
-def to_jsonld(triples: list[ox.Triple], base: str) -> dict[str, object]:
-    """JSON-LD compacted with the schema's generated context, referenced by URL (so it stays small)."""
+def to_jsonld(triples: list[ox.Triple], base: str, first: tuple[str, ...] = ()) -> dict[str, object]:
+    """JSON-LD compacted with the schema's generated context, referenced by URL (so it stays small).
+
+    The nodes whose ``@id`` is in ``first`` (the page, then its topic) open the ``@graph``.
+    """
     nquads = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
     compacted = jsonld.compact(expanded, {"@context": jsonld_context()})
-    compacted["@context"] = context_url(base)
-    return compacted
+    graph = compacted.get("@graph")
+    if isinstance(graph, list):
+        order = {iri: i for i, iri in enumerate(first)}
+        graph.sort(key=lambda node: order.get(node.get("id", ""), len(order)))
+    return {"@context": context_url(base), **{k: v for k, v in compacted.items() if k != "@context"}}
 
 
-def serialize(triples: list[ox.Triple], fmt: Format, base: str) -> bytes:
+def serialize(triples: list[ox.Triple], fmt: Format, base: str, first: tuple[str, ...] = ()) -> bytes:
     if fmt.name == "jsonld":
-        return json.dumps(to_jsonld(triples, base), indent=1, ensure_ascii=False).encode("utf-8")
+        return json.dumps(to_jsonld(triples, base, first), indent=1, ensure_ascii=False).encode("utf-8")
     prefixes = PREFIXES if fmt.name in ("ttl", "rdf") else None
     return ox.serialize(triples, format=OX_FORMATS[fmt.name], prefixes=prefixes)
 
@@ -317,10 +323,10 @@ def respond(request: Request, landing: Landing, settings: Settings, template: st
     if fmt is HTML:
         page = templates().get_template(template).render(
             landing=landing, links=links, base=base, formats=RDF_OFFERS, linkset_url=format_url(landing.url, LINKSET),
-            schema_org=schema_org(landing, schema_extra), **context,
+            schema_org=schema_org(landing, schema_extra), publisher_name=settings.publisher_name, **context,
         )  # fmt: skip
         return HTMLResponse(page, headers=headers)
-    body = serialize(document(landing, settings, base), fmt, base)
+    body = serialize(document(landing, settings, base), fmt, base, (landing.url, landing.topic))
     return Response(body, media_type=fmt.media_type, headers=headers)
 
 

@@ -30,7 +30,7 @@ from server import service_description
 from server.config import Settings
 from server.negotiation import ALL_FORMATS, GRAPH_FORMATS, HTML, RESULT_FORMATS, is_known_format, media_types, negotiate
 from server.query_scan import ScanError, scan
-from server.workers import QueryError, QueryPool, QueryTask
+from server.workers import PoolBusy, QueryError, QueryPool, QueryRun, QueryTask
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class SparqlEndpoint:
         self.settings = settings
         self.pool = pool
         self.partners = {_normal(url) for url in settings.service_partners}
-        self._count: tuple[str | None, int] | None = None  # (store version, statements) for void:triples
+        self._count: tuple[str | None, int | None] | None = None  # (store version, statements or None)
 
     # ------------------------------------------------------------------ routes
     async def get(self, request: Request) -> Response:
@@ -151,18 +151,46 @@ class SparqlEndpoint:
         )
         started = time.monotonic()
         try:
-            run = await self.pool.open(task)
+            run = await self._open_while_connected(request, task)
         except QueryError as exc:
             if exc.status == 406:
                 raise ProtocolError(406, _not_acceptable(exc.kind)) from None
             if exc.status >= 500:
                 log.warning("query failed (%d, %.1f s): %s", exc.status, time.monotonic() - started, exc.message)
             raise ProtocolError(exc.status, exc.message, exc.headers) from None
+        if run is None:
+            log.info("client went away after %.1f s; its query was stopped", time.monotonic() - started)
+            return Response(status_code=499)  # nobody reads it (nginx's "client closed request")
         media_type = next(fmt.media_type for fmt in ALL_FORMATS if fmt.name == run.format)
         headers = {"Vary": "Accept"}
         if run.done:
             return Response(b"".join(run.take_buffered()), media_type=media_type, headers=headers)
         return StreamingResponse(run.stream(), media_type=media_type, headers=headers)
+
+    async def _open_while_connected(self, request: Request, task: QueryTask) -> QueryRun | None:
+        """Start the query; stop it (None) if the client disconnects before its first bytes are ready.
+
+        Once streaming, Starlette notices a disconnect itself and the stream kills the worker.
+        """
+        run: QueryRun | None = None
+        failure: QueryError | None = None
+
+        async def watch(scope: anyio.CancelScope) -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass  # the (already read) request body; then receive() waits for a disconnect
+            scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch, group.cancel_scope)
+            try:
+                run = await self.pool.open(task)
+            except QueryError as exc:
+                failure = exc
+            finally:
+                group.cancel_scope.cancel()
+        if failure is not None:
+            raise failure
+        return run
 
     def _check_services(self, services: list[str | None]) -> None:
         for endpoint in services:
@@ -213,16 +241,22 @@ class SparqlEndpoint:
         return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
 
     async def _statement_count(self) -> int | None:
-        """Statements in the store, counted once per store version; None when that is not cheap now."""
+        """Statements in the store, counted once per store version; None when that is not cheap.
+
+        A count that takes longer than a few seconds (a very large store) is given up for that
+        version; a count refused because all workers are busy is tried again next time.
+        """
         version = await anyio.to_thread.run_sync(StoreDir(self.settings.store).current_version)
         if self._count is not None and self._count[0] == version:
             return self._count[1]
         try:
             output = await self.pool.aexecute(QueryTask("", op="count"), timeout=_DESCRIPTION_COUNT_TIMEOUT)
-        except QueryError as exc:
-            log.info("service description without void:triples: %s", exc.message)
+            count = int(output.body)
+        except PoolBusy:
             return None
-        count = int(output.body)
+        except QueryError as exc:
+            log.info("service description without void:triples for version %s: %s", version, exc.message)
+            count = None
         self._count = (version, count)
         return count
 

@@ -22,9 +22,10 @@ slowly holds a worker, and is cut off at the limit like a slow query.
 Worker -> server messages are bytes whose first byte is a tag: ``R`` ready, ``S`` + format name
 (the result starts), ``D`` + data, ``E`` end, ``X`` + JSON error. Server -> worker: a JSON task.
 
-Public API for routes: ``app.state.queries`` is a :class:`QueryPool`; ``await pool.open(task)``
-gives a :class:`QueryRun` to stream (see ``server/sparql.py``), and ``pool.execute(task)`` (from a
-``def`` route) or ``await pool.aexecute(task)`` returns the whole (bounded) result.
+Public API for routes: the :class:`QueryPool` (given to router factories, and ``app.state.queries``).
+``await pool.open(task)`` gives a :class:`QueryRun` to stream (see ``server/sparql.py``);
+``pool.execute(task)`` (from a ``def`` route) or ``await pool.aexecute(task)`` returns the whole
+(bounded) result.
 """
 
 from __future__ import annotations
@@ -242,6 +243,9 @@ def _run_task(store: ox.Store, task: dict[str, Any], conn: Connection, limit: in
             )
         elif isinstance(exc, OSError) and task["federated"]:
             _send_error(conn, 502, f"a SERVICE call failed: {exc}")
+        elif isinstance(exc, RuntimeError):  # pyoxigraph's evaluation errors: no traceback needed
+            log.warning("query evaluation failed: %s", exc)
+            _send_error(conn, 500, f"query evaluation failed: {exc}")
         else:
             log.exception("query failed")
             _send_error(conn, 500, f"query evaluation failed: {type(exc).__name__}: {exc}")
@@ -328,6 +332,9 @@ class QueryPool:
             worker.wait_ready()
             worker.deadline = time.monotonic() + limit
             worker.conn.send_bytes(json.dumps(asdict(task)).encode())
+        except (EOFError, OSError):  # the worker died while idle (e.g. the kernel's OOM killer)
+            self._release(worker, healthy=False)
+            raise QueryError(503, "a query worker had stopped and is being replaced; try again") from None
         except BaseException:
             self._release(worker, healthy=False)
             raise

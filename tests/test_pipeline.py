@@ -111,6 +111,17 @@ def test_bad_files_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
     assert all(e["reason"] for e in entries)
 
 
+def test_a_real_file_no_loader_reads_is_a_clear_file_error(tmp_path: Path) -> None:
+    # a MassIVE params.xml: well-formed XML from a proteomics archive, but no record in it
+    unsupported = TEST_DATA / "unsupported" / "massive_params_xml_example.xml"
+    report = load([unsupported, RECORDS / "pdb" / "6m0j.cif"], tmp_path / "s")
+    assert report.loaded == 1
+    (error,) = report.file_errors
+    assert "massive_params_xml_example.xml" in error and "not a format any loader reads" in error
+    (entry,) = [json.loads(line) for line in report.quarantine_file.read_text().splitlines()]
+    assert entry["stage"] == "file" and Path(entry["file"]).name == "massive_params_xml_example.xml"
+
+
 def test_strict_mode_stops_and_publishes_nothing(tmp_path: Path) -> None:
     from covid_portal.pipeline import StrictModeError
 

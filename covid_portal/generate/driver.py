@@ -41,6 +41,7 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind("study", "ena", "json", "json", 50_000, ena.studies),
     Kind("sample", "ena", "json", "json", 50_000, ena.samples),
+    Kind("experiment", "ena", "tsv", "tsv", 50_000, ena.experiments),
     Kind("read_run", "ena", "tsv", "tsv", 50_000, ena.runs),
     Kind("sequence", "ena", "json", "json", 50_000, ena.sequences),
     Kind("portal_sequence", "ebisearch", "ebisearch-json", "json", 50_000, portal.sequences),
@@ -58,13 +59,16 @@ assert [k.name for k in KINDS] == list(MIX), "every kind of the mix has a writer
 
 
 def generate(n: int, out: Path | str, seed: int = 0, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Write ``n`` records under ``out`` (created; existing generated files are overwritten) and return the manifest.
+    """Write ``n`` records under ``out`` and return the manifest (also written to ``out/manifest.json``).
 
-    ``progress`` is called with the number of records written after each file.
+    The files of an earlier run listed in an existing manifest are removed first, so a smaller N leaves
+    no stale files behind; nothing else in ``out`` is touched. ``progress`` is called with the number of
+    records written so far after each file.
     """
     if n < len(KINDS):
-        raise ValueError(f"--records must be at least {len(KINDS)} (one record of each kind)")
+        raise ValueError(f"at least {len(KINDS)} records are needed (one of each kind), not {n}")
     out = Path(out)
+    _remove_previous(out)
     plan = Plan(n, seed)
     files: list[dict[str, Any]] = []
     done = 0
@@ -95,6 +99,21 @@ def generate(n: int, out: Path | str, seed: int = 0, progress: Callable[[int], N
     return manifest
 
 
+def _remove_previous(out: Path) -> None:
+    old = out / MANIFEST
+    if not old.is_file():
+        return
+    try:
+        listed = [f["path"] for f in json.loads(old.read_text(encoding="utf-8")).get("files", [])]
+    except (ValueError, AttributeError, TypeError, KeyError):
+        raise ValueError(f"{old} exists but is not a generator manifest; choose another --out") from None
+    for rel in listed:
+        path = (out / rel).resolve()
+        if path.is_relative_to(out.resolve()) and path.is_file():
+            path.unlink()
+    old.unlink()
+
+
 def _manifest(plan: Plan, files: list[dict[str, Any]]) -> dict[str, Any]:
     c = plan.counts
     sources: dict[str, int] = {}
@@ -108,9 +127,14 @@ def _manifest(plan: Plan, files: list[dict[str, Any]]) -> dict[str, Any]:
         "sources": sources,
         # links every record of a kind has, to a record that is itself in the output
         "links": {
+            "experiment -> sample": c["experiment"],
+            "experiment -> study": c["experiment"],
+            "read_run -> experiment": c["read_run"],
             "read_run -> sample": c["read_run"],
             "read_run -> study": c["read_run"],
             "sample -> study": c["sample"],
+            "sequence -> sample": c["sequence"],
+            "sequence -> study": c["sequence"],
             "activity -> molecule": c["activity"],
             "activity -> assay": c["activity"],
             "activity -> target": c["activity"],

@@ -1,4 +1,4 @@
-"""ENA portal API records: studies and samples (JSON), read runs (TSV), assembled sequences (JSON).
+"""ENA portal API records: studies and samples (JSON), experiments and read runs (TSV), sequences (JSON).
 
 Field names and value styles follow the real portal responses in data/records/ena: flat objects
 with lower-case field names, every value a string, dates ``YYYY-MM-DD``, ``;``-separated file lists
@@ -94,7 +94,7 @@ def samples(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> None:
                 "sample_alias": f"{p.country.code}-{center.split()[0].upper()}-{i:07d}",
                 "sample_title": f"SARS-CoV-2/{D.HOST_CODE[p.host.name]}/{p.country.code}/{i:07d}/{p.date.year}",
                 "center_name": center,
-                "collection_date": _date_text(rng, p.date),
+                "collection_date": p.date_text,
                 "country": f"{p.country.name}:{p.region}" if rng.random() < 0.6 else p.country.name,
                 "host": p.host.name,
                 "host_tax_id": p.host.taxon,
@@ -115,16 +115,65 @@ def _fastq(rng: random.Random, run: str, layout: str, reads: int, read_length: i
     return ";".join(folder + n for n in names), ";".join(md5s), ";".join(sizes)
 
 
+EXPERIMENT_FIELDS = (
+    "experiment_accession",
+    "study_accession",
+    "secondary_study_accession",
+    "sample_accession",
+    "secondary_sample_accession",
+    "experiment_title",
+    "tax_id",
+    "scientific_name",
+    "center_name",
+    "instrument_platform",
+    "instrument_model",
+    "library_strategy",
+    "library_source",
+    "library_selection",
+    "library_layout",
+)
+
+
+def experiments(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> None:
+    fh.write(tsv_line(EXPERIMENT_FIELDS))
+    for i in indices:
+        sample = plan.experiment_sample(i)
+        p = plan.sample_profile(sample)
+        instrument, strategy = plan.experiment_design(i)
+        study, secondary_study = plan.study_accession(p.study)
+        sample_acc, secondary_sample = plan.sample_accession(sample)
+        row = {
+            "experiment_accession": plan.experiment_accession(i),
+            "study_accession": study,
+            "secondary_study_accession": secondary_study,
+            "sample_accession": sample_acc,
+            "secondary_sample_accession": secondary_sample,
+            "experiment_title": f"{instrument.model} {'paired end' if instrument.layout == 'PAIRED' else 'single'} "
+            f"sequencing; SARS-CoV-2/{D.HOST_CODE[p.host.name]}/{p.country.code}/{sample:07d}/{p.date.year}",
+            "tax_id": D.SARS_COV_2[0],
+            "scientific_name": D.SARS_COV_2[1],
+            "center_name": p.country.centers[p.study % len(p.country.centers)],
+            "instrument_platform": instrument.platform,
+            "instrument_model": instrument.model,
+            "library_strategy": strategy,
+            "library_source": "VIRAL RNA" if rng.random() < 0.97 else "METATRANSCRIPTOMIC",
+            "library_selection": "PCR" if strategy == "AMPLICON" else "RANDOM",
+            "library_layout": instrument.layout,
+        }
+        fh.write(tsv_line(row[f] for f in EXPERIMENT_FIELDS))
+
+
 def runs(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> None:
     fh.write(tsv_line(RUN_FIELDS))
     last: tuple[int, SampleProfile] | None = None
     for i in indices:
-        run, experiment = plan.run_accession(i)
-        sample = plan.run_sample(i)
+        run = plan.run_accession(i)
+        experiment = plan.run_experiment(i)
+        sample = plan.experiment_sample(experiment)
         if last is None or last[0] != sample:  # consecutive runs share samples: compute each profile once
             last = (sample, plan.sample_profile(sample))
         p = last[1]
-        instrument = D.INSTRUMENTS.draw(rng)
+        instrument, strategy = plan.experiment_design(experiment)
         reads = D.read_count(rng, instrument)
         first, updated = _released(rng, p.date)
         ftp, md5, size = _fastq(rng, run, instrument.layout, reads, instrument.read_length)
@@ -135,7 +184,7 @@ def runs(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> None:
             "run_accession": run,
             "sample_accession": sample_acc,
             "secondary_sample_accession": secondary_sample,
-            "experiment_accession": experiment,
+            "experiment_accession": plan.experiment_accession(experiment),
             "study_accession": study,
             "secondary_study_accession": secondary_study,
             "tax_id": D.SARS_COV_2[0],
@@ -143,13 +192,13 @@ def runs(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> None:
             "center_name": p.country.centers[p.study % len(p.country.centers)],
             "instrument_platform": instrument.platform,
             "instrument_model": instrument.model,
-            "library_strategy": D.LIBRARY_STRATEGIES.draw(rng),
+            "library_strategy": strategy,
             "library_layout": instrument.layout,
             "read_count": reads,
             "base_count": reads * instrument.read_length * mates,
             "first_public": first,
             "last_updated": updated,
-            "collection_date": p.date.isoformat(),
+            "collection_date": p.date_text,
             "country": p.country.name,
             "host": p.host.name,
             "host_tax_id": p.host.taxon,
@@ -160,24 +209,33 @@ def runs(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> None:
         fh.write(tsv_line(row[f] for f in RUN_FIELDS))
 
 
-def sequence_fields(plan: Plan, rng: random.Random, index: int) -> dict[str, Any]:
-    """The facts of one assembled genome, shared by the ENA and the COVID-19 Data Portal writers."""
-    country = D.COUNTRY_TABLE.draw(rng)
-    date = D.collection_day(rng.random())
-    host = D.HOSTS.draw(rng)
+def sequence_fields(plan: Plan, rng: random.Random, index: int, sample: SampleProfile | None = None) -> dict[str, Any]:
+    """The facts of one assembled genome, shared by the ENA and the COVID-19 Data Portal writers.
+
+    With ``sample``, place, date and host are the sample's (an ENA sequence assembled from it);
+    without, they are drawn from the portal-wide tables.
+    """
+    if sample is not None:
+        country, region, date, host = sample.country, sample.region, sample.date, sample.host
+        date_text, center = sample.date_text, country.centers[sample.study % len(country.centers)]
+    else:
+        country = D.COUNTRY_TABLE.draw(rng)
+        date = D.collection_day(rng.random())
+        host = D.HOSTS.draw(rng)
+        region = country.regions[int(rng.random() * len(country.regions))]
+        date_text, center = _date_text(rng, date), country.centers[int(rng.random() * len(country.centers))]
     first, updated = _released(rng, date)
-    region = country.regions[int(rng.random() * len(country.regions))]
     isolate = f"SARS-CoV-2/{D.HOST_CODE[host.name]}/{country.code}/{country.code[:2]}-{index:07d}/{date.year}"
     return {
         "accession": plan.sequence_accession(index),
         "country": country,
         "region": region,
         "date": date,
-        "date_text": _date_text(rng, date),
+        "date_text": date_text,
         "host": host,
         "lineage": D.lineage(date, rng.random()),
         "isolate": isolate,
-        "center": country.centers[int(rng.random() * len(country.centers))],
+        "center": center,
         "length": 29903 - int(rng.expovariate(1 / 60)),
         "first_public": first,
         "last_updated": updated,
@@ -188,10 +246,14 @@ def sequence_fields(plan: Plan, rng: random.Random, index: int) -> dict[str, Any
 def sequences(plan: Plan, rng: random.Random, indices: range, fh: TextIO) -> None:
     def items() -> Iterator[dict[str, Any]]:
         for i in indices:
-            s = sequence_fields(plan, rng, i)
+            sample = plan.sequence_sample(i)
+            profile = plan.sample_profile(sample)
+            s = sequence_fields(plan, rng, i, profile)
             yield {
                 "accession": s["accession"],
                 "sequence_version": "1",
+                "sample_accession": plan.sample_accession(sample)[0],
+                "study_accession": plan.study_accession(profile.study)[0],
                 "description": f"Severe acute respiratory syndrome coronavirus 2 genome assembly, complete genome: "
                 f"monopartite, isolate {s['isolate']}",
                 "collection_date": s["date_text"],

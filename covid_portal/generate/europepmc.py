@@ -51,6 +51,11 @@ def mentions(plan: Plan, rng: random.Random) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
+def _in_sentence(name: str) -> str:
+    """A protein name inside a title: "Spike glycoprotein" -> "spike glycoprotein", "ORF3a protein" kept."""
+    return name[0].lower() + name[1:] if name[1:2].islower() else name
+
+
 def _xrefs(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     groups: dict[str, list[str]] = {}
     for database, accession in pairs:
@@ -83,7 +88,7 @@ def _item(plan: Plan, rng: random.Random, i: int) -> dict[str, Any]:
     topic = rng.choice(D.TOPICS).format(
         lineage=D.lineage(date, rng.random()),
         country=country.name,
-        protein=rng.choice(D.PROTEOME[:13]).name.lower(),
+        protein=_in_sentence(rng.choice(D.PROTEOME[:13]).name),
         cell=rng.choice(D.CELLS)[0],
         host=D.HOST_CODE[D.HOSTS.draw(rng).name],
     )

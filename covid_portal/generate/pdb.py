@@ -24,6 +24,11 @@ _RESIDUES = (
     ("LEU", "LEUCINE", "C6 H13 N O2", "131.173"),
     ("SER", "SERINE", "C3 H7 N O3", "105.093"),
 )
+_TITLES = {
+    "X-RAY DIFFRACTION": "Crystal structure",
+    "ELECTRON MICROSCOPY": "Cryo-EM structure",
+    "SOLUTION NMR": "NMR structure",
+}
 _HOSTS = (
     ("Escherichia coli", "562"),
     ("Homo sapiens", "9606"),
@@ -37,7 +42,7 @@ def cif(value: Any) -> str:
     if value is None:
         return "?"
     text = str(value)
-    if _BARE.match(text) and text not in ("?", "."):
+    if text in ("?", ".") or _BARE.match(text):  # "." (inapplicable) and "?" (unknown) are bare
         return text
     return f'"{text}"' if "'" in text else f"'{text}'"
 
@@ -71,9 +76,7 @@ def _block(plan: Plan, rng: random.Random, i: int, fh: TextIO) -> None:
     ligands = list(dict.fromkeys(D.LIGANDS.draw(rng) for _ in range(D.LIGAND_COUNT.draw(rng))))
     cited = plan.cited(rng.random()) if rng.random() < 0.7 else None
     authors = [f"{rng.choice(D.SURNAMES)}, {rng.choice(D.INITIALS)}." for _ in range(rng.randint(2, 6))]
-    title = f"{method.split()[0].title()} structure of {subject}" + (
-        f" in complex with {ligands[-1][1].lower()}" if ligands else ""
-    )
+    title = f"{_TITLES[method]} of {subject}" + (f" in complex with {ligands[-1][1].lower()}" if ligands else "")
 
     fh.write(f"data_{pdb_id}\n# \n_entry.id   {pdb_id} \n# \n")
     _loop(

@@ -2,10 +2,10 @@
 
 :class:`Plan` knows only how many records of each kind there are; every identifier and every
 cross-reference is a function of a record's index (and the seed's :class:`Hasher`). A read run
-finds its sample with ``run * samples // runs``, the sample finds its study from its hashed share
-of the country table, a structure's UniProt accession is the accession of a protein index below the
-protein count, and so on. So any N streams in constant memory and every reference lands on a record
-that exists.
+finds its experiment with ``run * experiments // runs``, the experiment its sample the same way, the
+sample its study from its hashed share of the country table; a structure's UniProt accession is the
+accession of a protein index below the protein count, and so on. So any N streams in constant
+memory and every reference lands on a record that exists.
 
 The mix (shares of N; documented in docs/generate.md):
 
@@ -13,10 +13,11 @@ The mix (shares of N; documented in docs/generate.md):
 kind               format (loader)                                               share
 =================  ==========================================================  ======
 study              ENA portal API ``result=study`` JSON (ena)                    0.2 %
-sample             ENA portal API ``result=sample`` JSON (ena)                  20 %
-read_run           ENA portal API ``result=read_run`` TSV (ena)                 36 %
-sequence           ENA portal API ``result=sequence`` JSON (ena)                15 %
-portal_sequence    COVID-19 Data Portal ``viral-sequences/sequences`` JSON      15 %
+sample             ENA portal API ``result=sample`` JSON (ena)                  16 %
+experiment         ENA portal API ``result=read_experiment`` TSV (ena)          18 %
+read_run           ENA portal API ``result=read_run`` TSV (ena)                 28 %
+sequence           ENA portal API ``result=sequence`` JSON (ena)                12 %
+portal_sequence    COVID-19 Data Portal ``viral-sequences/sequences`` JSON      12 %
                    (ebisearch), with the Pango lineage
 protein            UniProt REST search JSON (uniprot)                            1 %
 structure          PDBx/mmCIF header (pdb)                                       0.5 %
@@ -39,10 +40,11 @@ from covid_portal.generate import distributions as D
 
 MIX: dict[str, float] = {
     "study": 0.002,
-    "sample": 0.20,
-    "read_run": 0.36,
-    "sequence": 0.15,
-    "portal_sequence": 0.15,
+    "sample": 0.16,
+    "experiment": 0.18,  # at least as many as samples: every sample has an experiment
+    "read_run": 0.28,  # at least as many as experiments: every experiment has a run
+    "sequence": 0.12,
+    "portal_sequence": 0.12,
     "protein": 0.01,
     "structure": 0.005,
     "proteomics": 0.0005,
@@ -56,7 +58,8 @@ MIX: dict[str, float] = {
 
 # hash tags (one per derived quantity)
 T_SAMPLE_STUDY, T_SAMPLE_DATE, T_SAMPLE_HOST, T_SAMPLE_REGION, T_PREPRINT, T_PROTEIN_TAXON = range(1, 7)
-T_PROTEIN_NAME, T_ASSAY_TARGET, T_ASSAY_DOC, T_TARGET_PROTEIN = range(7, 11)
+T_PROTEIN_NAME, T_ASSAY_TARGET, T_ASSAY_DOC, T_TARGET_PROTEIN, T_SAMPLE_PRECISION = range(7, 12)
+T_INSTRUMENT, T_LIBRARY = range(12, 14)
 
 
 def split(n: int) -> dict[str, int]:
@@ -89,6 +92,7 @@ class SampleProfile:
     country: D.Country
     region: str
     date: dt.date
+    date_text: str  # as the submitter wrote it: the day, or only the month (7 %)
     host: D.Host
     study: int
 
@@ -115,9 +119,12 @@ class Plan:
         return f"SAMEA{6600000 + i}", f"ERS{4400000 + i}"
 
     @staticmethod
-    def run_accession(i: int) -> tuple[str, str]:
-        """(run, experiment) accessions."""
-        return f"ERR{4080000 + i}", f"ERX{4000000 + i}"
+    def run_accession(i: int) -> str:
+        return f"ERR{4080000 + i}"
+
+    @staticmethod
+    def experiment_accession(i: int) -> str:
+        return f"ERX{4000000 + i}"
 
     @staticmethod
     def sequence_accession(i: int) -> str:
@@ -142,13 +149,31 @@ class Plan:
         study = min(int(h.unit(T_SAMPLE_STUDY, i) * studies), studies - 1)
         country = self.study_country(study)
         region = country.regions[int(h.unit(T_SAMPLE_REGION, i) * len(country.regions))]
-        return SampleProfile(
-            country, region, D.collection_day(h.unit(T_SAMPLE_DATE, i)), D.HOSTS.at(h.unit(T_SAMPLE_HOST, i)), study
-        )
+        date = D.collection_day(h.unit(T_SAMPLE_DATE, i))
+        text = date.isoformat() if h.unit(T_SAMPLE_PRECISION, i) < 0.93 else date.isoformat()[:7]
+        return SampleProfile(country, region, date, text, D.HOSTS.at(h.unit(T_SAMPLE_HOST, i)), study)
+
+    def experiment_sample(self, experiment: int) -> int:
+        """The sample an experiment (library) was made from: every sample has one or two."""
+        return experiment * max(self.count("sample"), 1) // max(self.count("experiment"), 1)
+
+    def run_experiment(self, run: int) -> int:
+        """The experiment a run belongs to: every experiment has one or two runs."""
+        return run * max(self.count("experiment"), 1) // max(self.count("read_run"), 1)
 
     def run_sample(self, run: int) -> int:
-        """The sample a run was sequenced from (most samples have one or two runs)."""
-        return run * max(self.count("sample"), 1) // max(self.count("read_run"), 1)
+        return self.experiment_sample(self.run_experiment(run))
+
+    def experiment_design(self, experiment: int) -> tuple[D.Instrument, str]:
+        """(instrument, library strategy) of an experiment, which each of its runs repeats."""
+        h = self.hash
+        return D.INSTRUMENTS.at(h.unit(T_INSTRUMENT, experiment)), D.LIBRARY_STRATEGIES.at(
+            h.unit(T_LIBRARY, experiment)
+        )
+
+    def sequence_sample(self, sequence: int) -> int:
+        """The sample an ENA-format sequence was assembled from (portal-format sequences name none)."""
+        return sequence * max(self.count("sample"), 1) // max(self.count("sequence"), 1)
 
     # ------------------------------------------------------------------ proteins and structures
     def protein(self, i: int) -> tuple[str, str, str, str, str | None, int]:
@@ -182,11 +207,12 @@ class Plan:
 
     @staticmethod
     def pdb_id(i: int) -> str:
+        """A PDB id: a digit, a letter, two letters or digits (7A00 ...): 303 264 distinct ids."""
         alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        block, rest = divmod(i, 36**3)
-        a, rest = divmod(rest, 36 * 36)
-        b, c = divmod(rest, 36)
-        return f"{(6 + block) % 9 + 1}{alnum[a]}{alnum[b]}{alnum[c]}"
+        block, rest = divmod(i, 26 * 36 * 36)
+        letter, rest = divmod(rest, 36 * 36)
+        third, fourth = divmod(rest, 36)
+        return f"{'789654321'[block % 9]}{alnum[10 + letter]}{alnum[third]}{alnum[fourth]}"
 
     # ------------------------------------------------------------------ ChEMBL
     @staticmethod

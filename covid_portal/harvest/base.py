@@ -63,6 +63,7 @@ class Harvester(ABC):
     name: ClassVar[str]  # the config section and the folder name
     source: ClassVar[str]  # the loader that reads what this harvester writes
     strategy: ClassVar[str]  # "modified", "checksum" or "release" (see the module docstring)
+    previous: frozenset[str] = frozenset()  # ids the last update harvested (per-entry harvesters re-check them)
 
     def __init__(self, config: HarvestConfig, client: Client, out: Path) -> None:
         self.config = config

@@ -6,8 +6,8 @@ follows ``page_meta.next`` (a path on the same host) until it is null. Activitie
 activities written by this harvest, in batches. ChEMBL publishes numbered releases (``/status.json``
 ``chembl_db_version``): an update harvests only when the release changed, and then withdraws the
 records the new release no longer has. Page files keep the web-service page shape
-(``{"activities": [...], "page_meta": {...}}``); record ids are ``activity_id`` for activities
-and ChEMBL ids for molecules.
+(``{"activities": [...], "page_meta": {...}}``); record ids are built from ``activity_id`` for activities
+and ChEMBL ids for molecules, as the chembl loader names them (``CHEMBL_ACT_<activity_id>``, ``CHEMBL25``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ from covid_portal.harvest.config import ChemblConfig
 from covid_portal.harvest.http import BadBody
 
 BATCH = 100
-RESOURCES = {"activity": ("activities", "activity_id"), "molecule": ("molecules", "molecule_chembl_id")}
+# resource -> (page key, id field, record id prefix: the chembl loader names activities CHEMBL_ACT_<activity_id>)
+RESOURCES = {
+    "activity": ("activities", "activity_id", "CHEMBL_ACT_"),
+    "molecule": ("molecules", "molecule_chembl_id", ""),
+}
 
 
 class ChemblHarvester(Harvester):
@@ -70,7 +74,7 @@ class ChemblHarvester(Harvester):
             url = None
 
     def _list(self, resource: str, filters: dict[str, str], cursor: str | None) -> Iterator[Page]:
-        key, id_field = RESOURCES[resource]
+        key, id_field, prefix = RESOURCES[resource]
         url = self.url(f"/{resource}.json")
         params: dict[str, Any] | None = {**filters, "limit": self.cfg.page_size, "offset": 0}
         if cursor:
@@ -78,7 +82,7 @@ class ChemblHarvester(Harvester):
         while True:
             _, doc = self.client.get(url, params, validate=lambda r, k=key: _ws_page(r, k))
             items = doc[key]
-            records = [Record(str(item[id_field]), item, json_sha(item)) for item in items if item.get(id_field)]
+            records = [Record(f"{prefix}{i[id_field]}", i, json_sha(i)) for i in items if i.get(id_field)]
             meta = doc.get("page_meta", {})
             nxt = meta.get("next")
             next_url = str(httpx.URL(self.settings.base_url).join(nxt)) if nxt and items else None

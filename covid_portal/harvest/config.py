@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from covid_portal.harvest.http import DEFAULT_USER_AGENT, ClientSettings
 
@@ -47,13 +47,32 @@ class SourceConfig(_Model):
     timeout: float | None = Field(None, gt=0)
 
 
+# the ena loader names a portal row by the first of these fields it has; each result's own comes first
+ENA_ID_RANK = ("run_accession", "experiment_accession", "sample_accession", "study_accession", "accession")
+ENA_OWN_ID = {"read_run": "run_accession", "read_experiment": "experiment_accession",
+              "sample": "sample_accession", "study": "study_accession", "sequence": "accession"}  # fmt: skip
+
+
 class EnaQuery(_Model):
     name: str = Field(pattern=r"^[a-z0-9_-]+$")
-    result: Literal["sequence", "read_run", "read_experiment", "sample", "study", "analysis"]
+    result: Literal["sequence", "read_run", "read_experiment", "sample", "study"]
     query: str
     fields: list[str] = []
     date_field: str = "last_updated"  # the field date slices and updates filter on
     xml: bool = False  # fetch the records' ENA browser XML instead of the portal's JSON rows
+
+    @model_validator(mode="after")
+    def _own_accession_names_the_row(self) -> EnaQuery:
+        """A row must be named by its own accession: asking a sequence query for ``sample_accession``
+        would make the loader name the sequence after its sample (and collide with the sample record)."""
+        if self.xml:
+            return self
+        own = ENA_OWN_ID[self.result]
+        ranked = [f for f in ENA_ID_RANK if f in self.fields]
+        if not ranked or ranked[0] != own:
+            raise ValueError(f"fields of a {self.result} query must include {own} and none of "
+                             f"{', '.join(ENA_ID_RANK[: ENA_ID_RANK.index(own)]) or '-'}")  # fmt: skip
+        return self
 
 
 class EnaConfig(SourceConfig):

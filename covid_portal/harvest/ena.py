@@ -23,27 +23,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from covid_portal.harvest.base import Harvester, Page, Record, json_bytes, json_sha
-from covid_portal.harvest.config import EnaConfig, EnaQuery
+from covid_portal.harvest.config import ENA_ID_RANK, ENA_OWN_ID, EnaConfig, EnaQuery
 from covid_portal.harvest.http import BadBody
 
-# the field holding a row's own accession, per result (what the ena loader names the record by)
-ID_FIELD = {
-    "sequence": "accession",
-    "read_run": "run_accession",
-    "read_experiment": "experiment_accession",
-    "sample": "sample_accession",
-    "study": "study_accession",
-    "analysis": "analysis_accession",
-}
 # the browser XML names studies and samples by their secondary (ERP/SRP, ERS/SRS) accessions
-XML_ID_FIELD = {**ID_FIELD, "sample": "secondary_sample_accession", "study": "secondary_study_accession"}
+XML_ID_FIELD = {**ENA_OWN_ID, "sample": "secondary_sample_accession", "study": "secondary_study_accession"}
 XML_SET = {"read_run": "RUN_SET", "read_experiment": "EXPERIMENT_SET", "sample": "SAMPLE_SET", "study": "STUDY_SET"}
-# the ena loader names a row by the first of these it has
-ROW_ID_ORDER = ("run_accession", "experiment_accession", "sample_accession", "study_accession", "accession")
 
 
 def row_id(row: dict[str, Any]) -> str | None:
-    for name in ROW_ID_ORDER:
+    """The record id the ena loader gives a portal row: its first run/experiment/sample/study accession."""
+    for name in ENA_ID_RANK:
         value = row.get(name)
         if value not in (None, ""):
             return str(value).strip()
@@ -160,12 +150,15 @@ class EnaHarvester(Harvester):
 
     # ------------------------------------------------------------ withdrawals
     def current_ids(self) -> set[str] | None:
+        """The accessions of every query now, listed slice by slice (so no listing runs into a cap)."""
         ids: set[str] = set()
+        end = dt.date.today() + dt.timedelta(days=1)
         for q in self.cfg.queries:
-            field = XML_ID_FIELD[q.result] if q.xml else ID_FIELD[q.result]
-            count = self._count(q, None, None)
-            for rows, _ in self._rows(q, None, None, count, [field], 0):
-                ids.update(str(row[field]) for row in rows if row.get(field))
+            field = XML_ID_FIELD[q.result] if q.xml else ENA_OWN_ID[q.result]
+            for task in self._slices(q, self.cfg.start_date, end):
+                a, b = dt.date.fromisoformat(task["from"]), dt.date.fromisoformat(task["to"])
+                for rows, _ in self._rows(q, a, b, task["count"], [field], 0):
+                    ids.update(str(row[field]) for row in rows if row.get(field))
         return ids
 
 

@@ -109,7 +109,6 @@ class Client:
             wait: float | None = None
             try:
                 response = self._http.get(url, params=params, headers=headers)
-                response.read()
             except httpx.TimeoutException as exc:
                 reason = f"timed out ({type(exc).__name__})"
             except httpx.TransportError as exc:  # refused, reset, body cut short of its Content-Length

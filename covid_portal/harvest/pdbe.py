@@ -30,7 +30,6 @@ class PdbeHarvester(Harvester):
     name = "pdbe"
     source = "pdb"
     strategy = "checksum"
-    previous: frozenset[str] = frozenset()  # ids harvested by the last run (set by the update)
 
     @property
     def cfg(self) -> PdbeConfig:

@@ -24,8 +24,6 @@ PREFIX cp: <https://w3id.org/covid-portal/vocab/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 PREFIX schema: <http://schema.org/>
 """
-# a reference "exists" when some record is about it, directly or under another of its names
-EXISTS = "{{ ?g{n} foaf:primaryTopic {x} }} UNION {{ ?g{n} foaf:primaryTopic ?alias{n} . ?alias{n} schema:sameAs {x} }}"
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -51,15 +49,17 @@ def test_different_seeds_differ(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------- the mix and the ids
-@pytest.mark.parametrize("n", [14, 15, 2000, 123_457, 10_000_000])
+@pytest.mark.parametrize("n", [len(MIX), len(MIX) + 1, 2000, 123_457, 10_000_000])
 def test_split_adds_up_and_keeps_every_kind(n: int) -> None:
     counts = split(n)
     assert sum(counts.values()) == n
     assert list(counts) == list(MIX)
     assert min(counts.values()) >= 1
     if n >= 100_000:  # sequences and reads dominate
-        top = sorted(counts, key=counts.get, reverse=True)[:4]  # type: ignore[arg-type]
-        assert set(top) == {"read_run", "sample", "sequence", "portal_sequence"}
+        reads_and_sequences = {"read_run", "experiment", "sample", "sequence", "portal_sequence"}
+        top = sorted(counts, key=counts.get, reverse=True)[:5]  # type: ignore[arg-type]
+        assert set(top) == reads_and_sequences
+        assert sum(counts[k] for k in reads_and_sequences) > 0.85 * n
 
 
 @pytest.mark.parametrize("index", [0, 1, 35, 46_655, 999_999, 1_000_000, 3_500_000, 9_999_999])
@@ -68,10 +68,10 @@ def test_accessions_fit_their_identifier_spaces(index: int) -> None:
     ids = {
         "bioproject": plan.study_accession(index)[0],
         "biosample": plan.sample_accession(index)[0],
-        "insdc.sra": plan.run_accession(index)[0],
+        "insdc.sra": plan.run_accession(index),
         "ena.embl": plan.sequence_accession(index),
         "uniprot": plan.protein(index)[0],
-        "pdb": plan.pdb_id(index % 400_000),
+        "pdb": plan.pdb_id(index % 300_000),
         "chembl.compound": plan.molecule_id(index),
         "chembl.activity": f"CHEMBL_ACT_{plan.activity_id(index)}",
         "pride.project": f"PXD{18000 + index % 900_000:06d}",
@@ -81,13 +81,24 @@ def test_accessions_fit_their_identifier_spaces(index: int) -> None:
     for prefix in ("insdc.sra",):
         assert iris.is_valid(prefix, plan.study_accession(index)[1])
         assert iris.is_valid(prefix, plan.sample_accession(index)[1])
-        assert iris.is_valid(prefix, plan.run_accession(index)[1])
+        assert iris.is_valid(prefix, plan.experiment_accession(index))
 
 
 def test_generated_ids_are_unique() -> None:
     plan = Plan(10_000_000, 0)
     for make, count in ((plan.sequence_accession, 200_000), (Plan.trembl_accession, 200_000), (plan.pdb_id, 200_000)):
         assert len({make(i) for i in range(count)}) == count
+
+
+def test_regenerating_removes_the_previous_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(driver, "KINDS", tuple(dataclasses.replace(kind, chunk=50) for kind in KINDS))
+        big = generate(3000, tmp_path, seed=1)
+    (tmp_path / "notes.txt").write_text("mine")
+    small = generate(20, tmp_path, seed=1)
+    written = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert written == {f["path"] for f in small["files"]} | {MANIFEST, "notes.txt"}
+    assert len(big["files"]) > len(small["files"])
 
 
 def test_files_are_split_into_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,15 +152,21 @@ def test_loads_with_nothing_quarantined(loaded) -> None:
 
 
 READ_RUN, SAMPLE = "<http://edamontology.org/data_3494>", "<http://purl.obolibrary.org/obo/OBI_0000747>"
+SEQUENCE, EXPERIMENT = "<http://edamontology.org/data_2977>", "<http://purl.obolibrary.org/obo/OBI_0000626>"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("link", "subject_class", "slot"),
     [
+        ("experiment -> sample", EXPERIMENT, "cp:fromSample"),
+        ("experiment -> study", EXPERIMENT, "cp:partOfStudy"),
+        ("read_run -> experiment", READ_RUN, "cp:fromExperiment"),
         ("read_run -> sample", READ_RUN, "cp:fromSample"),
         ("read_run -> study", READ_RUN, "cp:partOfStudy"),
         ("sample -> study", SAMPLE, "cp:partOfStudy"),
+        ("sequence -> sample", SEQUENCE, "cp:fromSample"),
+        ("sequence -> study", SEQUENCE, "cp:partOfStudy"),
         ("activity -> molecule", None, "cp:measuredCompound"),
         ("activity -> assay", None, "cp:inAssay"),
         ("activity -> target", None, "cp:activityTarget"),
@@ -162,23 +179,28 @@ def test_every_link_lands_on_a_generated_record(loaded, link: str, subject_class
     """As many records link with ``slot`` to an existing record as the manifest says (every record of the kind)."""
     manifest, _, store = loaded
     typed = f"?r a {subject_class} . " if subject_class else ""
-    query = (
-        f"SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE {{ ?gr foaf:primaryTopic ?r . {typed}?r {slot} ?x . "
-        f"{EXISTS.format(n=1, x='?x')} }}"
-    )
+    where = f"?gr foaf:primaryTopic ?r . {typed}?r {slot} ?x . ?gx foaf:primaryTopic ?x"
+    query = f"SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE {{ {where} }}"
     assert count(store, query) == manifest["links"][link]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("slot", ["cp:fromSample", "cp:partOfStudy", "cp:measuredCompound", "cp:inAssay",
-                                  "cp:activityTarget", "cp:assayTarget", "cp:targetComponent", "cp:polymerProtein",
-                                  "cp:mentions", "cp:encodedBy", "cp:hasPublication"])  # fmt: skip
+@pytest.mark.parametrize(
+    "slot",
+    [
+        *("cp:fromSample", "cp:fromExperiment", "cp:partOfStudy", "cp:measuredCompound", "cp:inAssay"),
+        *("cp:activityTarget", "cp:assayTarget", "cp:targetComponent", "cp:polymerProtein", "cp:mentions"),
+        *("cp:encodedBy", "cp:hasPublication"),
+    ],
+)
 def test_no_reference_dangles(loaded, slot: str) -> None:
-    """Every entity a record points to with ``slot`` is described by a record of its own (or an alias of one)."""
+    """Every entity a record points to with ``slot`` is described by a record of its own, or is another name
+    (schema:sameAs) of one: ChEMBL activities cite their document by its ChEMBL id, the document record is
+    keyed by its DOI."""
     _, _, store = loaded
     query = (
-        f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?s {slot} ?x "
-        f"FILTER NOT EXISTS {{ {EXISTS.format(n=1, x='?x')} }} }}"
+        f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?s {slot} ?x FILTER NOT EXISTS {{ ?g foaf:primaryTopic ?x }} "
+        "FILTER NOT EXISTS { ?g2 foaf:primaryTopic ?y . ?y schema:sameAs ?x } }"
     )
     assert count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {slot} ?x }}") > 0
     assert count(store, query) == 0
@@ -218,6 +240,7 @@ def test_command_writes_the_manifest(tmp_path: Path) -> None:
 def test_command_rejects_too_few_records(tmp_path: Path) -> None:
     result = CliRunner().invoke(generate_command, ["--records", "3", "--out", str(tmp_path)])
     assert result.exit_code == 2
+    assert "at least 15 records are needed" in result.output
 
 
 @pytest.mark.slow

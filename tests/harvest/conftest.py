@@ -205,6 +205,12 @@ def reference_files(data: Dataset, folder: Path, sources: tuple[str, ...]) -> li
             files.append(folder / f"{name}.cif")
     if "pride" in sources:
         dump("pride.json", data.pride)
+    if "chembl" in sources:
+        activities = [a for a in data.chembl["activity"] if a["target_chembl_id"] in CHEMBL_TARGETS]
+        tested = {a["molecule_chembl_id"] for a in activities}
+        dump("chembl-activities.json", {"activities": activities})
+        molecules = [m for m in data.chembl["molecule"] if m["molecule_chembl_id"] in tested]
+        dump("chembl-molecules.json", {"molecules": molecules})
     if "europepmc" in sources:
         results = [r for r, _ in data.europepmc]
         dump("europepmc.json", {"request": {"resultType": "core"}, "resultList": {"result": results}})

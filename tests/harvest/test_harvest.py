@@ -19,7 +19,7 @@ from covid_portal.store import StoreDir
 from tests.harvest.conftest import CHEMBL_TARGETS, record_quads, reference_files, write_config
 from tests.harvest.replay import Replay, _cursor
 
-LOADED = ("ena", "uniprot", "pdbe", "pride", "europepmc")  # the sources with a loader (chembl's is being written)
+LOADED = ("ena", "uniprot", "pdbe", "pride", "chembl", "europepmc")
 
 
 def inject_faults(replay: Replay) -> None:
@@ -51,6 +51,7 @@ def assert_same_as_clean_load(replay: Replay, out: Path, tmp_path: Path) -> None
     )
 
 
+@pytest.mark.slow
 def test_full_harvest_comes_through_every_fault(replay: Replay, config: HarvestConfig, tmp_path: Path) -> None:
     inject_faults(replay)
     out = tmp_path / "out"
@@ -85,7 +86,7 @@ def test_chembl_pages_follow_page_meta_next(replay: Replay, config: HarvestConfi
     manifest = harvest(config, tmp_path / "out", ["chembl"])["chembl"]
     served = [a for a in replay.data.chembl["activity"] if a["target_chembl_id"] in CHEMBL_TARGETS]
     molecules = {a["molecule_chembl_id"] for a in served}
-    assert manifest.written_ids() == {str(a["activity_id"]) for a in served} | molecules
+    assert manifest.written_ids() == {f"CHEMBL_ACT_{a['activity_id']}" for a in served} | molecules
     pages = [json.loads(p.read_text()) for p in manifest.files]
     assert [len(p.get("activities", p.get("molecules"))) for p in pages] == [3, 3, 1, 3, 3, 1]
 
@@ -136,6 +137,7 @@ def test_an_interrupted_harvest_resumes_without_duplicates(
         assert a.read_bytes() == b.read_bytes()
 
 
+@pytest.mark.slow
 def test_cli_harvest_fails_then_resumes(replay: Replay, config_file: Path, tmp_path: Path) -> None:
     """`covid-portal harvest` stops on a page that keeps failing (exit 1); --resume finishes the job."""
     out = tmp_path / "out"
@@ -164,6 +166,11 @@ def test_cli_rejects_unknown_sources_and_bad_config(tmp_path: Path) -> None:
     bad.write_text("[ena]\npage_sise = 10\n")
     result = runner.invoke(harvest_command, ["ena", "--out", str(tmp_path), "--config", str(bad)])
     assert result.exit_code == 2 and "page_sise" in result.output
+    # a sequence row asking for sample_accession would be named after its sample by the ena loader
+    bad.write_text('[[ena.queries]]\nname = "s"\nresult = "sequence"\nquery = "x"\n'
+                   'fields = ["accession", "sample_accession"]\n')  # fmt: skip
+    result = runner.invoke(harvest_command, ["ena", "--out", str(tmp_path), "--config", str(bad)])
+    assert result.exit_code == 2 and "must include accession and none of" in result.output
 
 
 def test_the_default_config_is_valid_and_documented(tmp_path: Path) -> None:

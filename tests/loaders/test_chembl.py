@@ -33,6 +33,7 @@ FILES = {
     "chembl_ws_molecule_collection_sample.json": ("chembl-ws-json", 5),
     "chembl_ws_target_CHEMBL2363965.json": ("chembl-ws-json", 1),
     "chembl_ws_document_CHEMBL1614631.json": ("chembl-ws-json", 1),
+    "chembl_ws_drug_indication_CHEMBL1094636.json": ("chembl-ws-json", 1),
 }
 
 
@@ -67,9 +68,7 @@ def test_format_is_detected_from_content(name: str) -> None:
     assert loaders.detect(CHEMBL / name) == (LOADER, FILES[name][0])
 
 
-@pytest.mark.parametrize(
-    "name", ["chembl_ws_drug_indication_CHEMBL1094636.json", "pubchem_sdf_3d_CID121304016_remdesivir.sdf"]
-)
+@pytest.mark.parametrize("name", ["pubchem_sdf_3d_CID121304016_remdesivir.sdf"])
 def test_files_without_a_mapping_are_not_claimed(name: str) -> None:
     path = CHEMBL / name
     assert LOADER.sniff(path, read_head(path)) is None
@@ -191,6 +190,28 @@ def test_ws_molecule() -> None:
     assert values(collection["CHEMBL22"], ref("chembl.compound", "CHEMBL22"), S.chebi) == {ref("chebi", "45924").value}
 
 
+def test_ws_drug_indications() -> None:
+    # a page of 9 indications of one molecule (olaparib): one record that never replaces the molecule's own
+    found = graphs("chembl_ws_drug_indication_CHEMBL1094636.json")
+    assert list(found) == ["CHEMBL1094636/indications"]
+    graph = found["CHEMBL1094636/indications"]
+    m = ref("chembl.compound", "CHEMBL1094636")
+    assert graph.topic == m
+    indications = values(graph, m, S.indication)
+    assert ref("efo", "0001075").value in indications  # OVARIAN CARCINOMA
+    assert ref("mesh", "D010051").value in indications  # OVARIAN NEOPLASMS
+    assert ref("orphanet", "145").value == "http://www.orpha.net/ORDO/Orphanet_145"  # efo_id "Orphanet:145"
+    assert ref("orphanet", "145").value in indications
+    # 9 EFO/Orphanet terms, 8 distinct MeSH descriptors (D009369 NEOPLASMS is given twice)
+    assert len(indications) == 17
+    assert values(graph, m, S.max_phase) == set()  # the phase per indication is not the molecule's max phase
+    path = CHEMBL / "chembl_ws_drug_indication_CHEMBL1094636.json"
+    (record,) = LOADER.parse(path, "chembl-ws-json")
+    assert isinstance(record, RawRecord)
+    assert record.url == "https://www.ebi.ac.uk/chembl/api/data/drug_indication?molecule_chembl_id=CHEMBL1094636"
+    assert_snapshot(graph.triples, "chembl/CHEMBL1094636_indications")
+
+
 def test_ws_target_components_and_inverse() -> None:
     graph = graphs("chembl_ws_target_CHEMBL2363965.json")["CHEMBL2363965"]
     t = ref("chembl.target", "CHEMBL2363965")
@@ -251,6 +272,12 @@ def test_invalid_records() -> None:
     assert isinstance(out[2], RawRecord)
     with pytest.raises(RecordError, match=r"'ASPIRIN' is not a valid chembl\.compound identifier"):
         LOADER.to_rdf(out[2])
+    out = list(LOADER.parse(BAD / "ws_drug_indication_invalid.json", "chembl-ws-json"))
+    assert isinstance(out[0], RecordError)
+    assert (out[0].position, out[0].reason) == ("item 2", "drug indication has no molecule_chembl_id")
+    assert [r.record_id for r in out[1:]] == ["CHEMBL1094636/indications", "CHEMBL25/indications"]
+    with pytest.raises(RecordError, match=r"indication 'EFO:12' is not a valid efo identifier"):
+        LOADER.to_rdf(out[2])  # type: ignore[arg-type]
     out = list(LOADER.parse(BAD / "ws_molecule_missing_id.json", "chembl-ws-json"))
     assert isinstance(out[0], RawRecord)
     assert isinstance(out[1], RecordError)

@@ -321,47 +321,6 @@ def test_item_that_is_not_an_object(tmp_path: Path) -> None:
     assert isinstance(error, RecordError) and error.reason == "item is not an object"
 
 
-# ------------------------------------------------------------------ SciBite CORD-19 annotations
-SCIBITE = DIR / "scibite_cord19_cv19_scc_SNIPPET.tsv"
-
-
-def test_scibite_documents_mention_proteins_and_compounds() -> None:
-    assert fmt(SCIBITE) == "scibite-tsv"
-    records, errors = parsed(SCIBITE)
-    assert errors == []
-    # 99 sentence rows of three documents, in this order
-    assert [(r.record_id, r.position) for r in records] == [
-        ("scibite/PMC2750777", "lines 2-2"),
-        ("scibite/PMC7094896", "lines 3-15"),
-        ("scibite/PMC3320336", "lines 16-100"),
-    ]
-    title_only = rdf(SCIBITE, "scibite/PMC2750777")
-    pub = node("pmc", "PMC2750777")
-    assert objects(title_only, pub, S.mentions) == {str(node("uniprot", "P0DTC2")), str(node("uniprot", "P59594"))}
-    assert objects(title_only, pub, S.pmcid) == {"PMC2750777"}
-    g = rdf(SCIBITE, "scibite/PMC7094896")
-    assert objects(g, node("pmc", "PMC7094896"), S.mentions) == {str(node("chembl.compound", "CHEMBL1643"))}
-    g = rdf(SCIBITE, "scibite/PMC3320336")
-    mentioned = objects(g, node("pmc", "PMC3320336"), S.mentions)
-    assert len(mentioned) == 8  # P0DTC2, P59594 and six ChEMBL compounds; MeSH/HPO/GO/country hits are not entities
-    assert str(node("chembl.compound", "CHEMBL76")) in mentioned
-    for record_id, graph in graphs(SCIBITE).items():
-        conforms, report = shacl_report(to_rdflib(graph.triples))
-        assert conforms, f"{record_id}:\n{report}"
-    assert_snapshot([t for g in graphs(SCIBITE).values() for t in g.triples], f"europepmc/{SCIBITE.name}")
-
-
-def test_scibite_bad_rows() -> None:
-    records, errors = parsed(BAD / "scibite_bad_rows.tsv")
-    assert [r.record_id for r in records] == ["scibite/PMC2750777"]
-    assert [(e.position, e.reason) for e in errors] == [
-        ("line 3", "4 fields, expected 5"),
-        ("lines 4-4", "document id 'cord_uid_ab12cd34' is not a PMC id"),
-    ]
-    with pytest.raises(FileFormatError, match="not a SciBite CORD-19 annotation TSV"):
-        list(LOADER.parse(BAD / "scibite_no_header.tsv", "scibite-tsv"))
-
-
 def test_references_in_xml_form(tmp_path: Path) -> None:
     # the XML form of /MED/34308300/references, written from the first two items of the real JSON
     items = source_items(REFERENCES, "referenceList", "reference")[:2]

@@ -18,6 +18,7 @@ from tests.snapshots import assert_snapshot
 
 PRIDE = RECORDS / "pride"
 BAD = TEST_DATA / "pride"
+MASSIVE = TEST_DATA / "unsupported" / "massive_params_xml_example.xml"  # a real file no loader reads
 LOADER = loaders.get("pride")
 
 FILES = {
@@ -67,8 +68,7 @@ def test_format_is_detected_from_content(name: str) -> None:
 
 
 def test_massive_params_is_not_claimed() -> None:
-    path = PRIDE / "massive_params_xml_example.xml"
-    assert LOADER.sniff(path, read_head(path)) is None
+    assert LOADER.sniff(MASSIVE, read_head(MASSIVE)) is None
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
@@ -248,7 +248,7 @@ def test_bad_files(name: str, fmt: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("path", "fmt", "message"),
     [
-        (PRIDE / "massive_params_xml_example.xml", "px-xml", "not a ProteomeXchange dataset"),
+        (MASSIVE, "px-xml", "not a ProteomeXchange dataset"),
         (PRIDE / "pride_archive_v2_project_PXD000001.json", "sdrf-tsv", "not an SDRF file"),
         (RECORDS / "chembl" / "chembl_ws_molecule_CHEMBL25.json", "pride-files-json", "not a PRIDE file list"),
     ],

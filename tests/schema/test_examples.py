@@ -20,7 +20,10 @@ from tests.conftest import TEST_DATA, shacl_report, shapes_graph
 EXAMPLES = TEST_DATA / "examples"
 VALID = sorted(EXAMPLES.glob("*/valid-*.ttl"))
 INVALID = sorted(EXAMPLES.glob("*/invalid-*.ttl"))
-WELL_KNOWN = ("schema:", "dcat:", "dct:", "prov:", "foaf:", "edam:", "OBI:", "IAO:", "BAO:", "NCIT:", "SIO:")
+# Biolink too: it names things (a pairwise molecular interaction) the other vocabularies lack
+WELL_KNOWN = (
+    "schema:", "dcat:", "dct:", "prov:", "foaf:", "edam:", "OBI:", "IAO:", "BAO:", "NCIT:", "SIO:", "biolink:",
+)  # fmt: skip
 
 
 def _id(path: Path) -> str:

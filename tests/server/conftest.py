@@ -9,6 +9,7 @@ workers, a 256 KiB result limit, and its own endpoint as the one SERVICE partner
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -78,22 +79,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    store = tmp_path_factory.mktemp("server") / "store"
-    build_store(store)
+@contextlib.contextmanager
+def running_server(store: Path, **settings: object) -> Iterator[Server]:
+    """A uvicorn subprocess serving ``store``; ``settings`` become COVID_PORTAL_* variables."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "COVID_PORTAL_STORE": str(store),
-        "COVID_PORTAL_BASE_URL": url,
-        "COVID_PORTAL_QUERY_TIMEOUT": str(QUERY_TIMEOUT),
-        "COVID_PORTAL_MAX_CONCURRENT_QUERIES": str(WORKERS),
-        "COVID_PORTAL_MAX_RESULT_BYTES": str(MAX_RESULT_BYTES),
-        "COVID_PORTAL_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
-        "COVID_PORTAL_SERVICE_PARTNERS": f"{url}/sparql",
-    }
+    env = {**os.environ, "COVID_PORTAL_STORE": str(store), "COVID_PORTAL_BASE_URL": url}
+    env |= {f"COVID_PORTAL_{key.upper()}": str(value).format(url=url) for key, value in settings.items()}
     code = (
         "from server.config import Settings; from server.run import serve; "
         f"serve(Settings(), host='127.0.0.1', port={port}, log_level='warning')"
@@ -109,6 +101,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def protocol_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store both test servers serve (W3C protocol data + bulk triples)."""
+    path = tmp_path_factory.mktemp("server") / "store"
+    build_store(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def server(protocol_store: Path) -> Iterator[Server]:
+    """The server most tests use: small limits, its own endpoint as SERVICE partner."""
+    with running_server(
+        protocol_store,
+        query_timeout=QUERY_TIMEOUT,
+        max_concurrent_queries=WORKERS,
+        max_result_bytes=MAX_RESULT_BYTES,
+        max_body_bytes=MAX_BODY_BYTES,
+        service_partners="{url}/sparql",
+    ) as running:
+        yield running
 
 
 def _wait_until_up(url: str, process: subprocess.Popen) -> None:
@@ -128,4 +142,64 @@ def _wait_until_up(url: str, process: subprocess.Popen) -> None:
 @pytest.fixture
 def client(server: Server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as http:
+        yield http
+
+
+# ---------------------------------------------------------------------------- the demo store (entity pages, FAIR)
+DEMO_RECORDS = ROOT / "data" / "records"
+SARS_COV_2_TAXON = "http://purl.obolibrary.org/obo/NCBITaxon_2697049"
+FAN_IN = 200_000  # synthetic samples linking to the SARS-CoV-2 taxon: entity pages must stay bounded
+FAN_IN_GRAPH = "https://w3id.org/covid-portal/test/fan-in"
+
+
+def build_demo_store(path: Path) -> None:
+    """The demo graph (every bundled record, through the real pipeline), plus FAN_IN links to one taxon.
+
+    The extra links sit in one graph without record provenance, so they are not part of any source
+    dataset (catalogue, dumps) but count as incoming links of the taxon.
+    """
+    from covid_portal.pipeline import load
+
+    load([DEMO_RECORDS], path, fresh=True)
+    sample_class = ox.NamedNode("http://purl.obolibrary.org/obo/OBI_0000747")
+    taxon_slot = ox.NamedNode("https://w3id.org/covid-portal/vocab/taxon")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    taxon, graph = ox.NamedNode(SARS_COV_2_TAXON), ox.NamedNode(FAN_IN_GRAPH)
+    with StoreDir(path).staging() as staging:
+        quads = []
+        for i in range(FAN_IN):
+            sample = ox.NamedNode(f"https://w3id.org/covid-portal/sample/test/{i}")
+            quads += [ox.Quad(sample, taxon_slot, taxon, graph), ox.Quad(sample, rdf_type, sample_class, graph)]
+        staging.store.bulk_extend(quads)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real server on 127.0.0.1 over the demo store (see build_demo_store)."""
+    store = tmp_path_factory.mktemp("demo") / "store"
+    build_demo_store(store)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "COVID_PORTAL_STORE": str(store), "COVID_PORTAL_BASE_URL": url,
+           "COVID_PORTAL_QUERY_TIMEOUT": "20", "COVID_PORTAL_MAX_CONCURRENT_QUERIES": "3"}  # fmt: skip
+    code = (
+        "from server.config import Settings; from server.run import serve; "
+        f"serve(Settings(), host='127.0.0.1', port={port}, log_level='warning')"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
+    try:
+        _wait_until_up(url, process)
+        yield Server(url, process, store)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def demo(demo_server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=demo_server.url, timeout=60) as http:
         yield http

@@ -91,3 +91,15 @@ def test_workers_reopen_the_store_when_a_new_version_is_published(tmp_path: Path
 def test_a_store_never_loaded_answers_empty(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(store=tmp_path / "nothing", max_concurrent_queries=1))) as client:
         assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is False
+
+
+def test_a_worker_that_died_while_idle_is_replaced(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(store=tmp_path / "empty", max_concurrent_queries=1))) as client:
+        pool = client.app.state.queries
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+        (worker,) = pool._idle
+        worker.process.kill()
+        worker.process.join(5)
+        first = client.get("/sparql", params={"query": "ASK {}"})
+        assert first.status_code == 503 and "replaced" in first.text
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200

@@ -7,15 +7,14 @@ limit and its own endpoint as its only SERVICE partner.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.server.conftest import BULK_GRAPH, BULK_TRIPLES, MAX_BODY_BYTES, QUERY_TIMEOUT, WORKERS, Server
+from tests.server.procs import HAVE_PROC, alive, cpu_seconds, descendants
 
 VALUE = "http://example.org/value"
 EXPLOSIVE = (  # 3000^3 solutions to count: hours of work
@@ -29,38 +28,6 @@ def ask(client: httpx.Client, query: str, **params: str | list[str]) -> bool:
     response = client.get("/sparql", params={"query": query, **params})
     assert response.status_code == 200, response.text
     return response.json()["boolean"]
-
-
-# --------------------------------------------------------------------------- processes, from /proc
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text.rsplit(")", 1)[1].split()  # state, ppid, ..., utime (11), stime (12)
-
-
-def descendants(pid: int) -> list[int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
-            parents[int(entry.name)] = int(stat[1])
-    found, frontier = [], [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    stat = _stat(pid)
-    return 0.0 if stat is None else (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def alive(pid: int) -> bool:
-    stat = _stat(pid)
-    return stat is not None and stat[0] != "Z"
 
 
 def run_in_thread(client: httpx.Client, query: str) -> tuple[threading.Thread, dict]:
@@ -82,7 +49,7 @@ def wait_for_idle_workers(client: httpx.Client) -> None:
 
 
 # --------------------------------------------------------------------------- time limit
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker processes from /proc")
+@pytest.mark.skipif(not HAVE_PROC, reason="reads worker processes from /proc")
 def test_runaway_query_is_stopped_and_its_cpu_freed(server: Server, client: httpx.Client) -> None:
     wait_for_idle_workers(client)
     thread, result = run_in_thread(client, EXPLOSIVE)
@@ -90,19 +57,20 @@ def test_runaway_query_is_stopped_and_its_cpu_freed(server: Server, client: http
     # the worker burning CPU on the explosive query
     busy = max(descendants(server.process.pid), key=cpu_seconds)
     before = cpu_seconds(busy)
-    time.sleep(0.3)
-    assert cpu_seconds(busy) - before > 0.1, "the explosive query should be running"
+    time.sleep(0.5)
+    assert cpu_seconds(busy) - before > 0.05, "the explosive query should be running"
 
-    # a simple query meanwhile is answered promptly by the other worker
+    # a simple query meanwhile is answered promptly by the other worker, not after the explosive one
     started = time.monotonic()
     assert ask(client, f"ASK {{ ?s <{VALUE}> 0 }}") is True
-    assert time.monotonic() - started < 1.0
+    prompt = time.monotonic() - started
+    assert prompt < 1.5 and not result, f"the simple query took {prompt:.2f} s"
 
     thread.join()
     response = result["response"]
     assert response.status_code == 503
     assert f"time limit of {QUERY_TIMEOUT:g} s" in response.text
-    assert result["elapsed"] < QUERY_TIMEOUT + 2
+    assert QUERY_TIMEOUT <= result["elapsed"] < QUERY_TIMEOUT + 2, result["elapsed"]
     time.sleep(0.2)
     assert not alive(busy), "the worker of a timed-out query must be killed, not abandoned"
 

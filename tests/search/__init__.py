@@ -1,0 +1,1 @@
+"""Tests of the search index (covid_portal.search_index)."""
