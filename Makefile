@@ -12,7 +12,7 @@ SCHEMA := ontology/covid_portal.yaml
 GENERATED := shapes/covid_portal.shacl.ttl ontology/covid_portal.context.jsonld ontology/covid_portal.owl.ttl \
 	covid_portal/terms.py ontology/prefixes.json docs/model.md
 
-.PHONY: help install demo demo-data serve test pytest lint gen check-gen clean bench
+.PHONY: help install demo demo-data serve test pytest lint gen check-gen clean bench browser-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,7 +46,19 @@ lint: install  ## ruff
 pytest: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: install check-gen lint pytest  ## install what tests need and run the whole suite
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_TESTS := tests/browser
+
+browser-deps: $(BROWSER_TESTS)/node_modules/.installed  ## Chromium (Debian package) and playwright-core for the browser tests
+	@test -x $(CHROMIUM) || { command -v apt-get >/dev/null && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+		{ echo "install Chromium as $(CHROMIUM) (Debian: apt-get install chromium)"; exit 1; }
+
+$(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
+	cd $(BROWSER_TESTS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install browser-deps check-gen lint pytest  ## install what tests need and run the whole suite
 
 bench: install  ## run the benchmarks (see docs/benchmarks.md)
 	$(PY) -m bench.ingest

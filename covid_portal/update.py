@@ -39,7 +39,7 @@ from covid_portal.harvest import harvester_class, make, selected
 from covid_portal.harvest.base import run_harvest
 from covid_portal.harvest.config import HarvestConfig
 from covid_portal.harvest.manifest import Manifest, now, write_atomic
-from covid_portal.pipeline import LoadReport, Pipeline, _dataset_quads, remove_records
+from covid_portal.pipeline import LoadReport, Pipeline, dataset_quads, remove_records
 from covid_portal.store import StoreDir, StoreError
 from covid_portal.terms import S
 
@@ -217,7 +217,7 @@ def _load(store_dir: StoreDir, folder: Path, report: UpdateReport) -> LoadReport
             removed = remove_records(store, result.source, result.withdrawn)
             log.info("%s: dropped %d withdrawn records", result.source, removed)
             dataset = iris.dataset(result.source)
-            quads += _dataset_quads(loaders.get(result.source), ended)
+            quads += dataset_quads(loaders.get(result.source), ended)
             quads.append(Quad(dataset, S.version.node, Literal(result.release), dataset))
         return quads
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Iterator
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -37,6 +38,7 @@ MAX_PAGE = 1_000_000
 DEFAULT_SIZE = 15
 DEFAULT_FIELDS = ("title", "description", "date", "taxon", "country", "collection_date")
 XREF_TIMEOUT = 10.0
+_NOT_IRIREF = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 RecordType = Enum("RecordType", {name.replace("-", "_"): name for name in si.TYPES}, type=str)  # type: ignore[misc]
 
@@ -168,6 +170,9 @@ SortParam = Annotated[
         max_length=200,
     ),
 ]
+IdParam = Annotated[str, Path(description="An accession, CURIE or IRI of an entry", examples=["P0DTC2"])]
+TypeParam = Annotated[RecordType, Path(description="A record type", examples=["proteins"])]
+TargetParam = Annotated[RecordType, Path(description="The record type of the linked entries", examples=["structures"])]
 FederatedParam = Annotated[
     bool | None, Query(description="Accepted for compatibility; federated search is not answered here yet")
 ]
@@ -331,7 +336,7 @@ def _resolve(settings: Settings, type_name: str, ident: str) -> si.Entry:
         entry = index.get(type_name, ident)
     if entry is None:
         raise HTTPException(404, f"no {type_name} entry {ident!r}")
-    if "<" in entry.iri or ">" in entry.iri or " " in entry.iri:  # never inject into SPARQL
+    if _NOT_IRIREF.search(entry.iri):  # never write into SPARQL what an IRIREF may not hold
         raise HTTPException(404, f"entry {ident!r} has an IRI that cannot be queried")
     return entry
 
@@ -406,9 +411,9 @@ def api_router(settings: Settings, pool: QueryPool) -> APIRouter:
         response_class=Response,
     )
     def xref(
-        type: RecordType,
-        id: str,
-        target: RecordType,
+        type: TypeParam,
+        id: IdParam,
+        target: TargetParam,
         page: PageParam = 1,
         size: SizeParam = DEFAULT_SIZE,
         fields: FieldsParam = None,
@@ -430,7 +435,7 @@ def api_router(settings: Settings, pool: QueryPool) -> APIRouter:
         response_model=XrefSummary,
         responses={404: {"description": "no such entry"}},
     )
-    def xref_summary(type: RecordType, id: str) -> dict[str, Any]:
+    def xref_summary(type: TypeParam, id: IdParam) -> dict[str, Any]:
         entry = _resolve(settings, type.value, id)
         counts = xref_counts(pool, entry.iri)
         base = f"/api/{type.value}/{entry.id}/xref/"
@@ -448,7 +453,7 @@ def api_router(settings: Settings, pool: QueryPool) -> APIRouter:
         response_model=SearchEntry,
         responses={404: {"description": "no such entry"}},
     )
-    def get_entry(type: RecordType, id: str, fields: FieldsParam = None) -> dict[str, Any]:
+    def get_entry(type: TypeParam, id: IdParam, fields: FieldsParam = None) -> dict[str, Any]:
         entry = _resolve(settings, type.value, id)
         names = _fields(fields) if fields is not None else [n for n in si.OUTPUT_FIELDS if entry.fields.get(n)]
         return _entry_json(entry, names)

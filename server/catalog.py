@@ -233,7 +233,7 @@ class Catalog:
             ("sparql", "SPARQL endpoint", "SPARQL 1.1 Protocol endpoint over the whole graph (read-only); "
              "GET it without a query for its service description.", f"{base}/sparql", f"{base}/sparql",
              SPARQL_PROTOCOL),
-            ("api", "Discovery API", "JSON API to search and browse the graph's entities.", f"{base}/api/",
+            ("api", "Discovery API", "JSON API to search and browse the graph's entities.", f"{base}/api",
              f"{base}/openapi.json", OPENAPI),
         ):  # fmt: skip
             service = _n(fair.pid(self.settings, f"service/{name}"))

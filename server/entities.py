@@ -37,6 +37,10 @@ MAX_COUNT = 1000  # incoming links counted per predicate; more is shown as "1000
 SHOWN = 20  # links listed per predicate on the HTML page (and incoming links in the RDF)
 MAX_RECORDS = 20  # source records whose provenance is shown
 
+# Entities the portal names under its own namespace (decision 0004), with a CURIE prefix for their pages.
+# Hosts (free text as the source wrote it) have no identifier slot and no page.
+PORTAL_SPACES = {"cord19": iris.CORD19_BASE, "sample": iris.SAMPLE_BASE}
+
 # Common prefix synonyms people type (Bioregistry's synonyms for the spaces we use).
 PREFIX_ALIASES = {
     "ena": "ena.embl", "insdc": "ena.embl", "genbank": "ena.embl", "embl": "ena.embl",
@@ -60,9 +64,11 @@ ENTITY_CLASSES = {  # the classes with the Entity slots (accession, same_as, ...
 CLASS_NAMES = {term.uri: re.sub(r"(?<!^)(?=[A-Z])", " ", term.name).lower() for term in vars(C).values()
                if hasattr(term, "uri")}  # fmt: skip
 SLOTS = [term for term in vars(S).values() if isinstance(term, SlotTerm)]
+RDF_TYPE_IRI = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SLOT_NAMES: dict[str, str] = {}
 for _term in sorted(SLOTS, key=lambda term: len(term.name)):  # several slots share a predicate: the shortest name
     SLOT_NAMES.setdefault(_term.uri, _term.name.replace("_", " "))
+SCHEMA_PREDICATES = {t.uri for t in SLOTS} | {RDF_TYPE_IRI}
 INCOMING_PREDICATES = sorted({t.uri for t in SLOTS if t.kind == "iri" and t.uri != S.primary_topic.uri})
 HIDDEN_PROVENANCE = {S.source_file.uri}  # a path on the loading machine: not public metadata
 RDF_TYPE = fair.RDF_TYPE
@@ -80,8 +86,8 @@ class Node:
 
     @property
     def href(self) -> str | None:
-        """The entity page of this node, when it has one (a known identifier space)."""
-        return fair.entity_path(self.curie) if self.curie else None
+        """The entity page of this node, when it has one: a known identifier space, typed in the graph."""
+        return fair.entity_path(self.curie) if self.curie and self.types else None
 
     @property
     def text(self) -> str:
@@ -168,8 +174,11 @@ class EntityQueries:
         triples = _dedup(out + incoming + record_triples)
         triples += _identifiers(subject, curie, types, triples)
         labels = self._labels(triples, subject)
+        # The RDF holds what the schema can state (so the schema's shapes validate it); other statements about
+        # the entity (the curated SSSOM mappings, skos:exactMatch ...) are shown on the HTML page only.
+        described = [t for t in triples if t.subject != subject or t.predicate.value in SCHEMA_PREDICATES]
         view = EntityView(
-            iri=iri, curie=curie, types=types, triples=triples,
+            iri=iri, curie=curie, types=types, triples=described,
             properties=_properties(own), outgoing=_outgoing(own, triples, labels, len(own) >= MAX_OUTGOING),
             incoming=_incoming(incoming, incoming_counts, subject, labels), records=records, licenses=licenses,
             label=_first(own, LABEL_PREDICATES), description=_first(own, ("http://purl.org/dc/terms/description",)),
@@ -260,7 +269,7 @@ def _identifiers(subject: ox.NamedNode, curie: str, types: list[str], triples: l
     have = {t.predicate.value for t in triples if t.subject == subject}
     if S.accession.uri not in have:
         out.append(ox.Triple(subject, S.accession.node, ox.Literal(local)))
-    if types and set(types) <= ENTITY_CLASSES:
+    if types and set(types) <= ENTITY_CLASSES and prefix not in PORTAL_SPACES:
         existing = {t.object for t in triples if t.subject == subject and t.predicate == S.same_as.node}
         out += [
             ox.Triple(subject, S.same_as.node, node) for node in iris.same_as(prefix, local) if node not in existing
@@ -271,7 +280,7 @@ def _identifiers(subject: ox.NamedNode, curie: str, types: list[str], triples: l
 def _node(term: ox.Term, triples_by_subject: dict[ox.Term, list[ox.Triple]], labels: dict[str, str]) -> Node:
     if isinstance(term, ox.NamedNode):
         types = [t.object.value for t in triples_by_subject.get(term, []) if t.predicate.value == RDF_TYPE]
-        return Node(term, iris.compress(term.value), labels.get(term.value), types)
+        return Node(term, entity_curie(term.value), labels.get(term.value), types)
     if isinstance(term, ox.BlankNode):
         parts = [f"{SLOT_NAMES.get(t.predicate.value, t.predicate.value)}: {t.object.value}"
                  for t in triples_by_subject.get(term, []) if t.predicate.value != RDF_TYPE]  # fmt: skip
@@ -339,16 +348,41 @@ def _short(iri: str) -> str:
     return iri
 
 
+def entity_curie(iri: str) -> str | None:
+    """The CURIE of an entity IRI in any known form (including the portal's own spaces), or None."""
+    for prefix, namespace in PORTAL_SPACES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iris.compress(iri)
+
+
+def _portal_iri(prefix: str, local: str) -> str | None:
+    """The IRI of an entity in one of the portal's own spaces (minted by covid_portal.iris), or None."""
+    try:
+        if prefix == "cord19":
+            return iris.cord19_paper(local).value
+        kind, _, rest = local.partition("/")
+        project, _, name = rest.partition("/")
+        if kind == "sdrf" and project and name:
+            return iris.sdrf_sample(project, name).value
+    except iris.UnknownIdentifier:
+        return None
+    return None
+
+
 def canonical_curie(value: str) -> tuple[str, str] | None:
     """(CURIE, IRI) of a CURIE in any accepted spelling (prefix alias, case, version), or None."""
     prefix, sep, local = value.strip().partition(":")
     if not sep or not local:
         return None
     prefix = PREFIX_ALIASES.get(prefix.lower(), prefix.lower())
-    iri = iris.expand(f"{prefix}:{local}")
+    if prefix in PORTAL_SPACES:
+        iri = _portal_iri(prefix, local)
+    else:
+        iri = iris.expand(f"{prefix}:{local}")
     if iri is None:
         return None
-    curie = iris.compress(iri)
+    curie = entity_curie(iri)
     return (curie, iri) if curie else None
 
 
@@ -441,7 +475,7 @@ def resolve_path(value: str) -> str | None:
     if value.rstrip("/") in (iris.PORTAL_BASE + "catalog", iris.PORTAL_BASE.rstrip("/")):
         return "/catalog"
     if value.startswith(("http://", "https://")):
-        curie = iris.compress(iris.standardize(value))
+        curie = entity_curie(iris.standardize(value))
         if curie is None:
             return None
         value = curie

@@ -61,6 +61,7 @@ PREFIXES = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "void": "http://rdfs.org/ns/void#",
     "cp": iris.VOCAB,
+    "skos": "http://www.w3.org/2004/02/skos/core#",
 }
 
 LINKSET = Format("linkset", "application/linkset+json", "Linkset (RFC 9264)", None, (), ("linkset+json",))

@@ -45,6 +45,8 @@ _LANGTAG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
 class Token:
     kind: str  # "iri", "word", "var", "lang", "punct"
     text: str
+    start: int = 0  # the token's span in the query text (for rewriting SERVICE endpoints)
+    end: int = 0
 
 
 @dataclass
@@ -53,6 +55,7 @@ class QueryScan:
 
     services: list[str | None] = field(default_factory=list)  # resolved endpoint IRIs; None = a variable
     has_dataset_clause: bool = False  # FROM or FROM NAMED
+    service_spans: list[tuple[int, int]] = field(default_factory=list)  # where each SERVICE endpoint is written
 
     @property
     def is_federated(self) -> bool:
@@ -78,10 +81,10 @@ def tokens(query: str) -> list[Token]:
             match = _STRING.match(query, i)
             i = match.end() if match else n  # an unterminated string: Oxigraph reports the error
         elif char == "<" and (match := _IRI.match(query, i)):
-            out.append(Token("iri", _UCHAR.sub(_decode_uchar, match.group(0)[1:-1])))
+            out.append(Token("iri", _UCHAR.sub(_decode_uchar, match.group(0)[1:-1]), i, match.end()))
             i = match.end()
         elif char in "?$" and (match := _VARIABLE.match(query, i)):
-            out.append(Token("var", match.group(0)))
+            out.append(Token("var", match.group(0), i, match.end()))
             i = match.end()
         elif char == "@" and (match := _LANGTAG.match(query, i)):
             out.append(Token("lang", match.group(0)))
@@ -89,7 +92,7 @@ def tokens(query: str) -> list[Token]:
         elif match := _WORD.match(query, i):
             word = match.group(0)
             if ":" in word:  # a prefixed name or blank node label: dots inside belong to it
-                out.append(Token("word", word))
+                out.append(Token("word", word, i, match.end()))
             else:  # elsewhere a dot separates (Oxigraph reads "?o .SERVICE" as ". SERVICE")
                 out += [Token("word", part) for part in word.split(".") if part]
             i = match.end()
@@ -123,6 +126,7 @@ def scan(query: str, base_iri: str) -> QueryScan:
             if j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == "SILENT":
                 j += 1
             result.services.append(_endpoint(toks[j] if j < len(toks) else None, prefixes, base))
+            result.service_spans.append((toks[j].start, toks[j].end))
         elif "SERVICE" in word and ":" not in word:
             raise ScanError(f"cannot read '{token.text}': write the SERVICE keyword as a word of its own")
     return result

@@ -34,10 +34,13 @@ def _check_sources(sources: tuple[str, ...]) -> None:
 
 @click.command("harvest")
 @click.argument("sources", nargs=-1)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for the raw records (one subfolder per source, each with MANIFEST.json).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help=CONFIG_HELP)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the raw records (one subfolder per source, each with MANIFEST.json).",
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), help=CONFIG_HELP)
 @click.option("--resume", is_flag=True, help="Continue an interrupted harvest in --out instead of starting over.")
 def harvest_command(sources: tuple[str, ...], out: Path, config_path: Path | None, resume: bool) -> None:
     """Fetch raw records from the source APIs into --out, in the formats the loaders read.
@@ -63,8 +66,7 @@ def harvest_command(sources: tuple[str, ...], out: Path, config_path: Path | Non
 
 @click.command("update")
 @click.argument("sources", nargs=-1)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help=CONFIG_HELP)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), help=CONFIG_HELP)
 @click.pass_context
 def update_command(ctx: click.Context, sources: tuple[str, ...], config_path: Path | None) -> None:
     """Harvest what changed since the last successful update and load it as a new store version.

@@ -86,6 +86,7 @@
   const downloads = document.getElementById("downloads");
   const endpoint = form.getAttribute("action");
   const RESULT_FORMATS = [["json", "JSON"], ["xml", "XML"], ["csv", "CSV"], ["tsv", "TSV"]];
+  const MAX_ROWS = 1000; // rows drawn in the page; the downloads have them all
   const GRAPH_FORMATS = [["ttl", "Turtle"], ["nt", "N-Triples"], ["jsonld", "JSON-LD"], ["rdf", "RDF/XML"]];
 
   function cell(term) {
@@ -159,10 +160,13 @@
           head.appendChild(th);
         });
         const body = t.createTBody();
-        rows.forEach((row) => {
+        rows.slice(0, MAX_ROWS).forEach((row) => {
           const tr = body.insertRow();
           vars.forEach((v) => tr.appendChild(cell(row[v])));
         });
+        if (rows.length > MAX_ROWS) {
+          status.textContent += ` (the first ${MAX_ROWS} are shown: download them all)`;
+        }
         table.appendChild(t);
       } else {
         showDownloads(query, true);

@@ -250,4 +250,3 @@ def _is_run(term: object) -> bool:
 
 def record_graphs(store: ox.Store) -> set[str]:
     return {g.value for g in store.named_graphs() if "/record/" in g.value}
-

@@ -115,8 +115,10 @@ class Replay:
     def _take_fault(self, request: Request) -> Fault | None:
         params = dict(request.query_params)
         for fault in self.faults:
-            if fault.times > 0 and request.url.path.endswith(fault.path) and all(
-                params.get(k) == v for k, v in fault.params.items()
+            if (
+                fault.times > 0
+                and request.url.path.endswith(fault.path)
+                and all(params.get(k) == v for k, v in fault.params.items())
             ):
                 fault.times -= 1
                 self.faults_served.append((request.url.path, fault.kind))

@@ -61,9 +61,15 @@ def evolve(data: Dataset, held: dict[str, object]) -> dict[str, set[str]]:
     data.pride[0] = {**data.pride[0], "title": data.pride[0]["title"] + " (revised)"}
     data.pride.append(held["pride"])  # type: ignore[arg-type]
     first = dict(data.europepmc[0][0], title="A revised title")
-    data.europepmc = [(first, TODAY)] + data.europepmc[1:5] + data.europepmc[7:] + [
-        (r, TODAY) for r, _ in held["epmc"]  # type: ignore[attr-defined]
-    ]
+    data.europepmc = (
+        [(first, TODAY)]
+        + data.europepmc[1:5]
+        + data.europepmc[7:]
+        + [
+            (r, TODAY)
+            for r, _ in held["epmc"]  # type: ignore[attr-defined]
+        ]
+    )
     return {
         "ena": {"ERR4080517", "ERR5423903"},
         "uniprot": {"O00115", "O14975"},

@@ -1,0 +1,179 @@
+"""Per-SERVICE time and size limits, and partial answers, for federated queries.
+
+pyoxigraph 0.5 evaluates SERVICE itself, over its own HTTP client, and offers no option for it: no
+timeout (a partner that accepts the connection and never answers holds the query until the worker's
+overall time limit kills it, and then the whole answer is lost) and no result limit. So a query
+worker does not let pyoxigraph call partners directly. Each worker runs a small HTTP gateway on
+127.0.0.1 (a thread), and before a federated query runs, every SERVICE endpoint in its text is
+rewritten to a gateway URL private to that query (``/<random token>/<n>``). The gateway forwards
+the request (method, body, Accept) to the real partner with httpx, under
+
+- a time limit per SERVICE call (``service_timeout``: connecting, sending and the whole answer), and
+- a size limit (``service_max_bytes``): a larger answer is refused, never cut (a truncated SPARQL
+  result cannot be parsed, and a silently shortened one would be wrong).
+
+A call that fails (refused connection, reset, time limit, size limit, HTTP error from the partner)
+is answered 502 to pyoxigraph and recorded as a warning naming the partner and the reason. Then the
+SPARQL semantics decide: ``SERVICE SILENT`` goes on without that partner (the answer is partial,
+and the server says so in ``Warning`` / ``X-Federation-Warnings`` headers); a plain ``SERVICE`` fails
+the query (502, with the warning as the message). Either way it happens within ``service_timeout``,
+never at the end of the query's time limit.
+
+The server has already refused any SERVICE endpoint that is not a configured partner
+(``server.query_scan``); the gateway only forwards to the endpoints of the query it was set up for,
+under a random token, so other local processes cannot use it as an open relay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+
+from server.query_scan import scan
+
+log = logging.getLogger(__name__)
+
+FORWARDED_HEADERS = ("accept", "content-type")
+
+
+@dataclass
+class Route:
+    """The partners one federated query may call through the gateway, and what went wrong."""
+
+    endpoints: list[str]
+    timeout: float
+    max_bytes: int
+    warnings: list[str] = field(default_factory=list)
+    calls: list[tuple[str, float, int]] = field(default_factory=list)  # (endpoint, seconds, status)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def warn(self, endpoint: str, reason: str) -> None:
+        message = f"SERVICE <{endpoint}> failed: {reason}"
+        log.warning("%s", message)
+        with self.lock:
+            if message not in self.warnings:
+                self.warnings.append(message)
+
+
+class ServiceGateway:
+    """The loopback HTTP gateway of one worker process (started on first use)."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, Route] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._client = httpx.Client(follow_redirects=True, headers={"user-agent": "covid-portal federation"})
+
+    @property
+    def base(self) -> str:
+        if self._server is None:
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+            self._server.daemon_threads = True
+            threading.Thread(target=self._server.serve_forever, name="service-gateway", daemon=True).start()
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @contextlib.contextmanager
+    def route(self, query: str, base_iri: str | None, timeout: float, max_bytes: int) -> Iterator[tuple[str, Route]]:
+        """The query rewritten to call its SERVICE endpoints through the gateway, and the route's record."""
+        found = scan(query, base_iri or "")
+        endpoints = list(dict.fromkeys(e for e in found.services if e is not None))
+        token = secrets.token_urlsafe(16)
+        route = Route(endpoints, timeout, max_bytes)
+        pieces, last = [], 0
+        for (start, end), endpoint in zip(found.service_spans, found.services, strict=True):
+            if endpoint is None:  # refused by the server before; left for pyoxigraph to reject
+                continue
+            pieces += [query[last:start], f"<{self.base}/{token}/{endpoints.index(endpoint)}>"]
+            last = end
+        pieces.append(query[last:])
+        self._routes[token] = route
+        try:
+            yield "".join(pieces), route
+        finally:
+            self._routes.pop(token, None)
+
+    def forward(self, token: str, index: str, method: str, query_string: str, headers: dict[str, str],
+                body: bytes) -> tuple[int, str, bytes]:  # fmt: skip
+        """Call the partner; (status, content type, body) for pyoxigraph."""
+        route = self._routes.get(token)
+        if route is None or not index.isdigit() or int(index) >= len(route.endpoints):
+            return 404, "text/plain", b"unknown gateway route\n"
+        endpoint = route.endpoints[int(index)]
+        url = endpoint + ("&" if "?" in endpoint else "?") + query_string if query_string else endpoint
+        started = time.monotonic()
+        status, content_type, data = 502, "text/plain", b""
+        try:
+            status, content_type, data = self._call(route, method, url, headers, body, started)
+        except _Failed as exc:
+            route.warn(endpoint, str(exc))
+            data = f"{exc}\n".encode()
+        except httpx.TimeoutException:
+            route.warn(endpoint, f"no answer within the SERVICE time limit of {route.timeout:g} s")
+        except httpx.HTTPError as exc:
+            route.warn(endpoint, f"unreachable ({type(exc).__name__}: {exc or 'connection failed'})")
+        with route.lock:
+            route.calls.append((endpoint, time.monotonic() - started, status))
+        return status, content_type, data
+
+    def _call(self, route: Route, method: str, url: str, headers: dict[str, str], body: bytes,
+              started: float) -> tuple[int, str, bytes]:  # fmt: skip
+        deadline = started + route.timeout
+        with self._client.stream(
+            method, url, headers=headers, content=body or None, timeout=httpx.Timeout(route.timeout)
+        ) as response:
+            data = bytearray()
+            for chunk in response.iter_bytes():
+                data += chunk
+                if len(data) > route.max_bytes:
+                    raise _Failed(
+                        f"its answer is larger than the SERVICE result limit of {route.max_bytes:,} bytes "
+                        "(COVID_PORTAL_SERVICE_MAX_BYTES); narrow the SERVICE pattern"
+                    )
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("too slow")
+            if response.status_code >= 400:
+                text = bytes(data[:200]).decode("utf-8", "replace").strip()
+                raise _Failed(f"the partner answered HTTP {response.status_code}: {text}")
+            return response.status_code, response.headers.get("content-type", ""), bytes(data)
+
+
+class _Failed(Exception):
+    pass
+
+
+def _handler(gateway: ServiceGateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            path, _, query_string = self.path.partition("?")
+            parts = path.strip("/").split("/")
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k: v for k, v in self.headers.items() if k.lower() in FORWARDED_HEADERS}
+            if len(parts) != 2:
+                status, content_type, data = 404, "text/plain", b"not found\n"
+            else:
+                status, content_type, data = gateway.forward(parts[0], parts[1], self.command, query_string,
+                                                             headers, body)  # fmt: skip
+            self.send_response(status)
+            self.send_header("Content-Type", content_type or "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = _serve
+        do_POST = _serve
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            log.debug("gateway: " + format, *args)
+
+    return Handler

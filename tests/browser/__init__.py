@@ -1,0 +1,1 @@
+"""Browser tests: Playwright (playwright-core) driving Chromium against a running demo server."""
