@@ -50,9 +50,12 @@ CHROMIUM ?= /usr/bin/chromium
 BROWSER_TESTS := tests/browser
 
 browser-deps: $(BROWSER_TESTS)/node_modules/.installed  ## Chromium (Debian package) and playwright-core for the browser tests
-	@test -x $(CHROMIUM) || { command -v apt-get >/dev/null && apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
-		{ echo "install Chromium as $(CHROMIUM) (Debian: apt-get install chromium)"; exit 1; }
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		elif [ -n "$$CI" ]; then echo "CI needs Chromium at $(CHROMIUM) (apt-get install chromium, as root)"; exit 1; \
+		else echo "warning: no Chromium at $(CHROMIUM): the browser tests will be skipped (sudo apt-get install chromium)"; fi; \
+	fi
 
 $(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
 	cd $(BROWSER_TESTS) && npm ci --no-audit --no-fund --loglevel=error

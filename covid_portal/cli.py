@@ -308,9 +308,11 @@ def serve(ctx: Context, host: str, port: int, query_timeout: float | None, base_
 
 def _register_commands() -> None:
     """Commands that live beside the library code they drive."""
+    from covid_portal.fair_check import fair_check_command
     from covid_portal.generate.cli import generate_command
     from covid_portal.harvest.cli import harvest_command, update_command
 
+    main.add_command(fair_check_command, "fair-check")
     main.add_command(generate_command, "generate")
     main.add_command(harvest_command, "harvest")
     main.add_command(update_command, "update")

@@ -190,7 +190,22 @@ def render_terms() -> str:
         lines.append(
             f"    {_ident(name)} = SlotTerm({name!r}, {uri!r}, {kind!r}, {datatype!r}, {bool(slot.multivalued)!r})"
         )
-    lines.append("")
+    entity_uris = sorted(
+        view.get_uri(view.get_class(name), expand=True)
+        for name in view.class_descendants("Entity", reflexive=False)
+        if not view.get_class(name).abstract
+    )
+    lines += [
+        "",
+        "",
+        "# Classes that are `is_a: Entity` (accession, same_as, see_also, mentioned_in...): the portal's entities.",
+        "ENTITY_CLASS_URIS = frozenset(",
+        "    {",
+        *[f"        {uri!r}," for uri in entity_uris],
+        "    }",
+        ")",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -133,3 +133,39 @@ def examples_triples(endpoint: str) -> list[tuple[str, str, object]]:
         for keyword in example.keywords:
             out.append((subject, SCHEMA + "keywords", Literal(keyword)))
     return out
+
+
+# ---------------------------------------------------------------------- federated examples (queries/federated)
+# In a federated example each node's endpoint is written <{{name}}> (not a valid IRI, so an example
+# can never run by mistake against an endpoint it was not meant for) and its header names the nodes.
+_NODE = re.compile(r"<\{\{(\w+)\}\}>")
+_SERVICE_NODE = re.compile(r"SERVICE\s+(?:SILENT\s+)?<\{\{\w+\}\}>\s*", re.IGNORECASE)
+
+
+@cache
+def federated_examples() -> tuple[Example, ...]:
+    """The examples of queries/federated/*.rq: joins across nodes with SERVICE (see its README)."""
+    folder = resources.path("queries") / "federated"
+    return tuple(parse(path) for path in sorted(folder.glob("*.rq")))
+
+
+def nodes(query: str) -> tuple[str, ...]:
+    """The node placeholders a federated query calls, in order of first use."""
+    return tuple(dict.fromkeys(_NODE.findall(query)))
+
+
+def substitute(query: str, endpoints: dict[str, str]) -> str:
+    """The federated query with each ``<{{name}}>`` replaced by that node's SPARQL endpoint URL."""
+    missing = sorted(set(nodes(query)) - set(endpoints))
+    if missing:
+        raise ExampleError(f"no endpoint given for node(s) {', '.join(missing)}")
+    return _NODE.sub(lambda m: f"<{endpoints[m.group(1)]}>", query)
+
+
+def unfederate(query: str) -> str:
+    """The same query for one store holding every node's data: ``SERVICE <{{name}}> { P }`` becomes ``{ P }``."""
+    return _SERVICE_NODE.sub("", query)
+
+
+def get_federated(name: str) -> Example | None:
+    return next((e for e in federated_examples() if e.name == name), None)

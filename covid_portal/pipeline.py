@@ -24,6 +24,7 @@ import loaders
 from covid_portal import __version__, iris, search_index
 from covid_portal.mappings import mapping_quads
 from covid_portal.records import FileFormatError, RecordError, RecordGraph
+from covid_portal.remote_store import RemoteStore
 from covid_portal.store import Staging, StoreDir
 from covid_portal.terms import C, S
 from covid_portal.validate import Validator, default_validator
@@ -167,7 +168,11 @@ def _commit(store: ox.Store, batch: dict[NamedNode, list[Quad]]) -> None:
     version is invisible to readers until it is published, and a killed load resumes file by file
     (``staging.done_files``), re-doing every record of an unfinished file, each of which replaces its
     graph (removed first, below) whatever part of it an interrupted write had left.
+    A remote store (covid_portal.remote_store) gets one Graph Store PUT per graph: atomic per graph.
     """
+    if isinstance(store, RemoteStore):
+        store.replace_graphs(batch)
+        return
     for graph in batch:
         if store.contains_named_graph(graph):
             store.remove_graph(graph)

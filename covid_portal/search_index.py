@@ -111,6 +111,7 @@ TEXT_FIELDS: dict[str, tuple] = {
     "assay_type": (S.assay_type,),
     "target_type": (S.target_type,),
     "date": (S.publication_date, S.first_public),
+    "last_updated": (S.last_updated,),
     "publication_year": (S.publication_year,),
     "rank": (S.taxon_rank,),
     "doi": (S.doi,),
@@ -343,6 +344,8 @@ def build(store: ox.Store, path: Path) -> int:
     tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp)
     try:
+        # a crash leaves only the .tmp file, which the next build replaces: no journal needed
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
         db.executescript(_CREATE)
         counts: dict[str, int] = defaultdict(int)
         for rowid, entity in enumerate(sorted(entities.values(), key=lambda e: (e.type, e.iri)), start=1):

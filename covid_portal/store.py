@@ -32,6 +32,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from covid_portal.remote_store import RemoteConfig, RemoteStore
+
 log = logging.getLogger(__name__)
 
 _VERSION = re.compile(r"^v\d{6}$")
@@ -60,9 +62,18 @@ class Staging:
         return path
 
 
+_FROM_ENV = RemoteConfig("", "", "")  # marker: read COVID_PORTAL_STORE_URL
+
+
 class StoreDir:
-    def __init__(self, path: Path | str) -> None:
+    """A store directory. With a remote store (``remote``, by default from ``COVID_PORTAL_STORE_URL``; see
+    covid_portal.remote_store) the graph lives there: the directory keeps the lock, the resume record,
+    quarantine reports and the versions' sidecars (search index), and each published version is an
+    empty marker folder, so readers still notice a new version (and a new search index) by ``CURRENT``."""
+
+    def __init__(self, path: Path | str, remote: RemoteConfig | None = _FROM_ENV) -> None:
         self.path = Path(path).expanduser()
+        self.remote = RemoteConfig.from_env() if remote is _FROM_ENV else remote
 
     # ----------------------------------------------------------------- reading
     @property
@@ -96,6 +107,8 @@ class StoreDir:
 
     def open_read(self) -> ox.Store:
         """A read-only handle on the live version (an empty in-memory store when nothing was loaded)."""
+        if self.remote is not None:
+            return RemoteStore(self.remote)  # type: ignore[return-value]  # the subset of ox.Store we use
         path = self.live_path()
         if path is None:
             return ox.Store()
@@ -168,7 +181,7 @@ class StoreDir:
                 log.info(
                     "resuming an interrupted load in %s (%d files already done)", path, len(meta.get("done_files", {}))
                 )
-                store = ox.Store(str(path))
+                store = self._open_db(path)
                 return Staging(store, path, base, dict(meta.get("done_files", {})), resumed=True)
         if path.exists():
             log.info("discarding stale staging version %s", path)
@@ -176,12 +189,21 @@ class StoreDir:
         shutil.rmtree(path.with_name(path.name + ".sidecar"), ignore_errors=True)
         meta_path.unlink(missing_ok=True)
         live = self.live_path()
-        if live is not None and not fresh:
+        if self.remote is not None:  # the graph is remote: staging is a marker folder for the sidecar
+            path.mkdir(parents=True)
+            if fresh:
+                RemoteStore(self.remote).clear()
+        elif live is not None and not fresh:
             ox.Store.read_only(str(live)).backup(str(path))
-        store = ox.Store(str(path))
+        store = self._open_db(path)
         staging = Staging(store, path, base)
         self._write_meta(staging, fresh)
         return staging
+
+    def _open_db(self, path: Path) -> ox.Store:
+        if self.remote is not None:
+            return RemoteStore(self.remote)  # type: ignore[return-value]
+        return ox.Store(str(path))
 
     def _publish(self, staging: Staging) -> None:
         staging.store.flush()
@@ -209,3 +231,4 @@ class StoreDir:
         for path in self.versions_dir.iterdir():
             if path.name.removesuffix(".sidecar") not in keep:
                 shutil.rmtree(path, ignore_errors=True)
+

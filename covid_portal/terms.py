@@ -203,3 +203,26 @@ class S:
     value_term = SlotTerm('value_term', 'http://schema.org/valueReference', 'iri', None, False)
     version = SlotTerm('version', 'http://purl.org/pav/version', 'literal', None, False)
     volume = SlotTerm('volume', 'http://purl.org/ontology/bibo/volume', 'literal', None, False)
+
+
+# Classes that are `is_a: Entity` (accession, same_as, see_also, mentioned_in...): the portal's entities.
+ENTITY_CLASS_URIS = frozenset(
+    {
+        'http://edamontology.org/data_1460',
+        'http://edamontology.org/data_2977',
+        'http://edamontology.org/data_3494',
+        'http://purl.obolibrary.org/obo/IAO_0000109',
+        'http://purl.obolibrary.org/obo/OBI_0000626',
+        'http://purl.obolibrary.org/obo/OBI_0000747',
+        'http://schema.org/Dataset',
+        'http://schema.org/Gene',
+        'http://schema.org/MolecularEntity',
+        'http://schema.org/Protein',
+        'http://schema.org/ResearchProject',
+        'http://schema.org/ScholarlyArticle',
+        'http://schema.org/Taxon',
+        'http://www.bioassayontology.org/bao#BAO_0000015',
+        'http://www.bioassayontology.org/bao#BAO_0000211',
+        'https://w3id.org/biolink/vocab/PairwiseMolecularInteraction',
+    }
+)

@@ -12,9 +12,10 @@ is wanted.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -72,7 +73,7 @@ class PropertyCheck:
     message: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: one object per shape (Validator.check dedupes focus checks)
 class NodeCheck:
     shape: str
     target_classes: tuple[str, ...] = ()
@@ -81,6 +82,11 @@ class NodeCheck:
     closed: bool = False
     allowed_predicates: frozenset[str] = frozenset()
     properties: list[PropertyCheck] = field(default_factory=list)
+    # (path, min count, max count, value tests): what Validator._conforms runs (see _value_tests)
+    fast: tuple[tuple[str, int, float, tuple[ValueTest, ...]], ...] = ()
+
+
+ValueTest = Callable[[NamedNode | BlankNode | Literal, dict], bool]
 
 
 def _term_kind(term: NamedNode | BlankNode | Literal) -> str:
@@ -132,7 +138,11 @@ def _value_key(term: NamedNode | BlankNode | Literal) -> tuple[str, str]:
 
 def _compare(value: Literal, bound: rdflib.Literal) -> int | None:
     """-1/0/1 comparing a data literal with a shape bound, or None when they are not comparable."""
-    python = bound.toPython()
+    return _compare_python(value, bound.toPython())
+
+
+def _compare_python(value: Literal, python: object) -> int | None:
+    """:func:`_compare` with the bound already converted by rdflib's ``toPython``."""
     try:
         if isinstance(python, bool):
             return None
@@ -188,6 +198,10 @@ class Validator:
             node.properties.append(check)
             allowed.add(check.path)
         node.allowed_predicates = frozenset(allowed)
+        node.fast = tuple(
+            (p.path, p.min_count or 0, math.inf if p.max_count is None else p.max_count, _value_tests(p))
+            for p in node.properties
+        )
         return node
 
     @staticmethod
@@ -233,39 +247,88 @@ class Validator:
 
     # -------------------------------------------------------------- checking
     def check(self, triples: Iterable[Triple]) -> list[Violation]:
-        out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        types: dict[str, set[str]] = defaultdict(set)
-        focus: dict[str, tuple[NamedNode | BlankNode, list[NodeCheck]]] = {}
+        """The violations of one record's triples (the record must validate on its own).
 
-        def add_focus(term: NamedNode | BlankNode | Literal, checks: list[NodeCheck]) -> None:
-            if isinstance(term, Literal) or not checks:
-                return
-            key = term.value if isinstance(term, NamedNode) else "_:" + term.value
-            entry = focus.setdefault(key, (term, []))
-            entry[1].extend(c for c in checks if c not in entry[1])
+        Subjects and objects are keyed by their pyoxigraph terms (hashed in Rust, so no string is
+        built per triple). Each focus node is first checked by :meth:`_conforms`, which only answers
+        yes or no with the tests compiled per property; only a node that fails it goes through
+        :meth:`_check_node`, which reports every violation with its message. Both apply the same
+        constraints (tests/test_validate.py), so the fast path never changes a result.
+        """
+        out: dict[NamedNode | BlankNode, dict[str, list]] = {}
+        types: dict[NamedNode | BlankNode, set[str]] = {}
+        focus: dict[NamedNode | BlankNode, list[NodeCheck]] = {}
+        by_class, by_subject_of, by_object_of = self.by_class, self.by_subject_of, self.by_object_of
+
+        def add_focus(term: NamedNode | BlankNode, checks: list[NodeCheck]) -> None:
+            entry = focus.get(term)
+            if entry is None:
+                focus[term] = entry = []
+            for c in checks:
+                if c not in entry:
+                    entry.append(c)
 
         for t in triples:
-            s = t.subject.value if isinstance(t.subject, NamedNode) else "_:" + t.subject.value
+            subject = t.subject
             p = t.predicate.value
-            out[s][p].append(t.object)
+            o = t.object
+            props = out.get(subject)
+            if props is None:
+                out[subject] = {p: [o]}
+            else:
+                values = props.get(p)
+                if values is None:
+                    props[p] = [o]
+                else:
+                    values.append(o)
             if p == RDF_TYPE:
-                types[s].add(t.object.value)
-                add_focus(t.subject, self.by_class.get(t.object.value, []))
-            if p in self.by_subject_of:
-                add_focus(t.subject, self.by_subject_of[p])
-            if p in self.by_object_of:
-                add_focus(t.object, self.by_object_of[p])
+                cls = o.value
+                known = types.get(subject)
+                if known is None:
+                    types[subject] = {cls}
+                else:
+                    known.add(cls)
+                checks = by_class.get(cls)
+                if checks:
+                    add_focus(subject, checks)
+            if p in by_subject_of:
+                add_focus(subject, by_subject_of[p])
+            if p in by_object_of and type(o) is not Literal:
+                add_focus(o, by_object_of[p])
 
         violations: list[Violation] = []
-        for key, (_term, checks) in focus.items():
-            props = out.get(key, {})
+        empty: dict[str, list] = {}
+        for term, checks in focus.items():
+            props = out.get(term, empty)
             for node in checks:
-                violations.extend(self._check_node(key, props, types, node))
+                if not self._conforms(props, types, node):
+                    key = term.value if type(term) is NamedNode else "_:" + term.value
+                    violations.extend(self._check_node(key, props, types, node))
         return violations
 
-    def _check_node(
-        self, key: str, props: dict[str, list], types: dict[str, set[str]], node: NodeCheck
-    ) -> list[Violation]:
+    @staticmethod
+    def _conforms(props: dict[str, list], types: dict, node: NodeCheck) -> bool:
+        """True when ``node`` reports nothing for this focus node (the fast path of :meth:`check`)."""
+        for path, min_count, max_count, tests in node.fast:
+            values = props.get(path)
+            if values is None:
+                if min_count:
+                    return False
+                continue
+            if not min_count <= len(values) <= max_count:
+                return False
+            for test in tests:
+                for value in values:
+                    if not test(value, types):
+                        return False
+        if node.closed:
+            allowed = node.allowed_predicates
+            for pred in props:
+                if pred not in allowed:
+                    return False
+        return True
+
+    def _check_node(self, key: str, props: dict[str, list], types: dict, node: NodeCheck) -> list[Violation]:
         found: list[Violation] = []
 
         def violation(path: str | None, component: str, message: str, custom: str | None = None) -> None:
@@ -296,7 +359,7 @@ class Validator:
         return found
 
     @staticmethod
-    def _check_value(prop: PropertyCheck, value, types: dict[str, set[str]], violation) -> None:
+    def _check_value(prop: PropertyCheck, value, types: dict, violation) -> None:
         kind = _term_kind(value)
         if prop.node_kind is not None and kind not in _NODE_KINDS.get(prop.node_kind, set()):
             violation(
@@ -320,15 +383,13 @@ class Validator:
                     f"value {value} is not a well-formed {prop.datatype}",
                     prop.message,
                 )
-        if prop.classes:
-            key = value.value if kind == "IRI" else "_:" + value.value
-            if kind == "Literal" or not all(c in types.get(key, ()) for c in prop.classes):
-                violation(
-                    prop.path,
-                    "ClassConstraintComponent",
-                    f"value {value} is not typed {', '.join(prop.classes)} in this record",
-                    prop.message,
-                )
+        if prop.classes and (kind == "Literal" or not all(c in types.get(value, ()) for c in prop.classes)):
+            violation(
+                prop.path,
+                "ClassConstraintComponent",
+                f"value {value} is not typed {', '.join(prop.classes)} in this record",
+                prop.message,
+            )
         if prop.pattern is not None and kind != "BlankNode" and not prop.pattern.search(value.value):
             violation(
                 prop.path,
@@ -377,6 +438,60 @@ class Validator:
                     f"value {value.value!r} is longer than {prop.max_length}",
                     prop.message,
                 )
+
+
+_RESOURCE = (NamedNode, BlankNode)
+_TERM = (NamedNode, BlankNode, Literal)
+
+
+def _at_least(cmp: int | None) -> bool:
+    return cmp is not None and cmp >= 0
+
+
+def _at_most(cmp: int | None) -> bool:
+    return cmp is not None and cmp <= 0
+
+
+_KIND_TYPES = {name: {{"IRI": NamedNode, "BlankNode": BlankNode, "Literal": Literal}[k] for k in kinds}
+               for name, kinds in _NODE_KINDS.items()}  # fmt: skip
+
+
+def _value_tests(prop: PropertyCheck) -> tuple[ValueTest, ...]:
+    """Yes/no tests of one value against ``prop``, one per constraint it has (for Validator._conforms)."""
+    tests: list[ValueTest] = []
+    if prop.node_kind is not None:
+        kinds = _KIND_TYPES.get(prop.node_kind, set())
+        tests.append(lambda v, _types: type(v) in kinds)
+    if prop.datatype is not None:
+        datatype = NamedNode(prop.datatype)
+        lexical = prop.datatype in _LEXICAL
+        tests.append(
+            lambda v, _types: (
+                type(v) is Literal and v.datatype == datatype and not v.language and (not lexical or _well_formed(v))
+            )
+        )
+    if prop.classes:
+        classes = prop.classes
+        tests.append(lambda v, types: type(v) in _RESOURCE and all(c in types.get(v, ()) for c in classes))
+    if prop.pattern is not None:
+        search = prop.pattern.search
+        tests.append(lambda v, _types: type(v) is BlankNode or (type(v) in _TERM and search(v.value) is not None))
+    if prop.allowed is not None:
+        allowed = prop.allowed
+        tests.append(lambda v, _types: type(v) in _TERM and _value_key(v) in allowed)
+    if prop.min_inclusive is not None:
+        low = prop.min_inclusive.toPython()
+        tests.append(lambda v, _types: type(v) in _RESOURCE or _at_least(_compare_python(v, low)))
+    if prop.max_inclusive is not None:
+        high = prop.max_inclusive.toPython()
+        tests.append(lambda v, _types: type(v) in _RESOURCE or _at_most(_compare_python(v, high)))
+    if prop.min_length is not None:
+        shortest = prop.min_length
+        tests.append(lambda v, _types: type(v) is BlankNode or (type(v) in _TERM and len(v.value) >= shortest))
+    if prop.max_length is not None:
+        longest = prop.max_length
+        tests.append(lambda v, _types: type(v) is BlankNode or (type(v) in _TERM and len(v.value) <= longest))
+    return tuple(tests)
 
 
 def shape_files() -> list[Path]:

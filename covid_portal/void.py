@@ -43,12 +43,15 @@ SELECT ?source ?class (COUNT(DISTINCT ?topic) AS ?entities) WHERE {
 """
 )
 
+# Start from the records' topics and look up the triples pointing at each (Oxigraph's object index),
+# instead of scanning every triple of every topic: the same join, 2.2x faster (docs/benchmarks.md).
 LINKSETS = (
     _PREFIXES
     + """
 SELECT ?from ?to ?p (COUNT(*) AS ?links) WHERE {
-  GRAPH ?g { ?g foaf:primaryTopic ?s ; dct:source ?from . ?s ?p ?o }
-  GRAPH ?h { ?h foaf:primaryTopic ?o ; dct:source ?to }
+  { SELECT ?o ?to WHERE { GRAPH ?h { ?h foaf:primaryTopic ?o ; dct:source ?to } } }
+  GRAPH ?g { ?s ?p ?o }
+  GRAPH ?g { ?g foaf:primaryTopic ?s ; dct:source ?from }
   FILTER(?from != ?to)
 } GROUP BY ?from ?to ?p
 """

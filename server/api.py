@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from covid_portal import search_index as si
 from covid_portal.store import StoreDir, StoreError
 from server.config import Settings
+from server.portals import federated_search
 from server.workers import QueryError, QueryPool, QueryTask
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ MAX_PAGE = 1_000_000
 DEFAULT_SIZE = 15
 DEFAULT_FIELDS = ("title", "description", "date", "taxon", "country", "collection_date")
 XREF_TIMEOUT = 10.0
+# field names the COVID-19 Data Portal API and EBI Search clients ask for -> the index's field
+FIELD_ALIASES = {"acc": "id", "id": "id", "TAXON": "taxon_id", "creation_date": "date",
+                 "last_modification_date": "last_updated", "publication_date": "date"}  # fmt: skip
 _NOT_IRIREF = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 RecordType = Enum("RecordType", {name.replace("-", "_"): name for name in si.TYPES}, type=str)  # type: ignore[misc]
@@ -151,6 +155,8 @@ FieldsParam = Annotated[
         + ",".join(DEFAULT_FIELDS)
         + "). Available: "
         + ", ".join(si.OUTPUT_FIELDS)
+        + "; and the portal's names "
+        + ", ".join(f"{alias} ({name})" for alias, name in FIELD_ALIASES.items())
     ),
 ]
 FormatParam = Annotated[OutputFormat, Query(description="json, tsv (one row per entry) or idlist (one id a line)")]
@@ -174,7 +180,12 @@ IdParam = Annotated[str, Path(description="An accession, CURIE or IRI of an entr
 TypeParam = Annotated[RecordType, Path(description="A record type", examples=["proteins"])]
 TargetParam = Annotated[RecordType, Path(description="The record type of the linked entries", examples=["structures"])]
 FederatedParam = Annotated[
-    bool | None, Query(description="Accepted for compatibility; federated search is not answered here yet")
+    bool | None,
+    Query(
+        description="Also search the partner portals (concurrently, each within COVID_PORTAL_SERVICE_TIMEOUT) and "
+        "merge their hits, de-duplicated by entity IRI; each hit names its `node`, and `partners` gives each "
+        "node's time and error. JSON only."
+    ),
 ]
 
 
@@ -205,10 +216,17 @@ def _split(value: str | None) -> list[str]:
 
 def _fields(value: str | None) -> list[str]:
     names = _split(value) if value is not None else list(DEFAULT_FIELDS)
-    unknown = [name for name in names if name not in si.OUTPUT_FIELDS]
+    unknown = [name for name in names if name not in si.OUTPUT_FIELDS and name not in FIELD_ALIASES]
     if unknown:
-        raise HTTPException(400, f"unknown field(s) {', '.join(unknown)}; fields: {', '.join(si.OUTPUT_FIELDS)}")
+        known = ", ".join([*si.OUTPUT_FIELDS, *FIELD_ALIASES])
+        raise HTTPException(400, f"unknown field(s) {', '.join(unknown)}; fields: {known}")
     return names
+
+
+def _values(entry: si.Entry, name: str) -> list[str]:
+    """The values of an output field (a portal field name is answered from the field it names)."""
+    canonical = FIELD_ALIASES.get(name, name)
+    return [entry.id] if canonical == "id" else entry.fields.get(canonical, [])
 
 
 def _facet_names(value: str | None) -> list[str]:
@@ -228,7 +246,7 @@ def _entry_json(entry: si.Entry, fields: list[str]) -> dict[str, Any]:
         "curie": entry.curie,
         "iri": entry.iri,
         "url": entity_url(entry),
-        "fields": {name: entry.fields.get(name, []) for name in fields},
+        "fields": {name: _values(entry, name) for name in fields},
     }
 
 
@@ -242,7 +260,7 @@ def render(result: si.SearchResult, fmt: OutputFormat, fields: list[str], page: 
         return PlainTextResponse("".join(f"{e.id}\n" for e in result.entries))
     if fmt is OutputFormat.tsv:
         lines = ["\t".join(["id", *fields])]
-        lines += ["\t".join([e.id, *(_cell(e.fields.get(name, [])) for name in fields)]) for e in result.entries]
+        lines += ["\t".join([e.id, *(_cell(_values(e, name)) for name in fields)]) for e in result.entries]
         return Response("\n".join(lines) + "\n", media_type="text/tab-separated-values; charset=utf-8")
     facets = [
         {
@@ -364,6 +382,12 @@ def api_router(settings: Settings, pool: QueryPool) -> APIRouter:
         sort: SortParam = None,
         federated: FederatedParam = None,
     ) -> Response:
+        if federated:  # the same search at every partner, merged (server.portals.federated_search)
+            params = {"query": query, "page": page, "size": size, "fields": fields, "facets": facets,
+                      "facetcount": facetcount, "sort": sort}  # fmt: skip
+            local = run_search(settings, query=query, types=None, page=page, size=size, fields=fields,
+                               fmt=OutputFormat.json, facets=facets, facetcount=facetcount, sort=sort)  # fmt: skip
+            return federated_search(settings, local, "", params)
         return run_search(settings, query=query, types=None, page=page, size=size, fields=fields, fmt=format,
                           facets=facets, facetcount=facetcount, sort=sort)  # fmt: skip
 
@@ -401,6 +425,12 @@ def api_router(settings: Settings, pool: QueryPool) -> APIRouter:
         sort: SortParam = None,
         federated: FederatedParam = None,
     ) -> Response:
+        if federated:  # the same search at every partner, merged (server.portals.federated_search)
+            params = {"query": query, "page": page, "size": size, "fields": fields, "facets": facets,
+                      "facetcount": facetcount, "sort": sort}  # fmt: skip
+            local = run_search(settings, query=query, types=[type.value], page=page, size=size, fields=fields,
+                               fmt=OutputFormat.json, facets=facets, facetcount=facetcount, sort=sort)  # fmt: skip
+            return federated_search(settings, local, type.value, params)
         return run_search(settings, query=query, types=[type.value], page=page, size=size, fields=fields,
                           fmt=format, facets=facets, facetcount=facetcount, sort=sort)  # fmt: skip
 

@@ -17,6 +17,7 @@ from server.described import described_router
 from server.entities import entities_router
 from server.fair import fair_router
 from server.pages import pages_router
+from server.portals import portals_router
 from server.sparql import sparql_router
 from server.workers import QueryPool
 
@@ -69,5 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router(settings, pool))
     app.include_router(described_router(settings, pool))
     app.include_router(api_router(settings, pool))
+    app.include_router(portals_router(settings))
     app.include_router(pages_router(settings))
     return app

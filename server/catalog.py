@@ -33,6 +33,7 @@ from covid_portal.terms import C, S
 from covid_portal.void import VOID, VOID_GRAPH
 from server import fair
 from server.config import Settings
+from server.entities import CLASS_NAMES
 from server.workers import QueryError, QueryPool, QueryTask
 
 log = logging.getLogger(__name__)
@@ -362,8 +363,15 @@ def catalog_router(settings: Settings, pool: QueryPool) -> APIRouter:
         page = catalog_landing(settings, base, catalog, datasets)
         services = [(t[0].subject.value, {x.predicate.value: x.object.value for x in t})
                     for t in catalog.services(base, datasets)]  # fmt: skip
+        extra = {
+            "dataset": [
+                {"@id": d.iri, "@type": "Dataset", "name": d.title, "url": f"{base}/dataset/{d.source}"}
+                for d in datasets
+            ],
+            "publisher": {"@type": "Organization", "@id": settings.publisher_url, "name": settings.publisher_name},
+        }
         return fair.respond(request, page, settings, "catalog.html",
-                            {"datasets": datasets, "services": services, "active": "Catalogue"})  # fmt: skip
+                            {"datasets": datasets, "services": services, "active": "Catalogue"}, extra)  # fmt: skip
 
     @router.api_route("/dataset/{source}", methods=["GET", "HEAD"], response_class=Response, responses=responses,
                       summary="A source dataset's landing page")  # fmt: skip
@@ -373,7 +381,15 @@ def catalog_router(settings: Settings, pool: QueryPool) -> APIRouter:
         if info is None:
             raise HTTPException(404, f"no dataset {source!r} in this graph (see /catalog)")
         page = dataset_landing(settings, base, info)
-        return fair.respond(request, page, settings, "dataset.html", {"info": info, "active": "Catalogue"})
+        extra = {
+            "distribution": [{"@type": "DataDownload", "contentUrl": d.url, "encodingFormat": d.fmt.media_type,
+                              "contentSize": str(d.size)} for d in info.dumps],
+            "includedInDataCatalog": {"@id": fair.pid(settings, "catalog"), "@type": "DataCatalog"},
+            "publisher": {"@type": "Organization", "@id": settings.publisher_url, "name": settings.publisher_name},
+            "isBasedOn": info.homepage,
+        }  # fmt: skip
+        context = {"info": info, "active": "Catalogue", "class_names": CLASS_NAMES}
+        return fair.respond(request, page, settings, "dataset.html", context, extra)
 
     @router.api_route("/dumps/{version}/{name}", methods=["GET", "HEAD"], summary="A dump file of a source dataset")
     def dump_file(version: str, name: str) -> FileResponse:

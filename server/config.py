@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from covid_portal.store import DEFAULT_STORE
@@ -48,6 +48,18 @@ class Settings(BaseSettings):
         description="SPARQL endpoints a query may call with SERVICE (comma- or space-separated in the "
         "environment). Any other SERVICE endpoint is refused with 400.",
     )
+    service_timeout: float = Field(
+        10.0, gt=0, description="Seconds one SERVICE call to a partner may take (connect and whole answer); a "
+        "slower partner is left out of a SERVICE SILENT answer with a warning, or fails a plain SERVICE (502).",
+    )
+    service_max_bytes: int = Field(
+        16 << 20, ge=1024, description="Largest answer accepted from one SERVICE call (a larger one fails like a "
+        "slow partner: never truncated).",
+    )
+    federation: Path | None = Field(
+        None, description="The node's federation file (TOML or JSON: its name, country, base URL and partners; "
+        "see covid_portal.federation.config). Its partners' SPARQL endpoints join service_partners.",
+    )
     read_only: bool = Field(True, description="The public endpoint never writes; loads go through the CLI.")
     admin_token: SecretStr | None = Field(None, description="Bearer token for admin routes (none: no admin routes).")
     cors_origins: Annotated[list[str], NoDecode] = Field(
@@ -82,6 +94,17 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _federation_partners(self) -> Settings:
+        """The partners named in the federation file may be called with SERVICE, like service_partners."""
+        if self.federation is not None:
+            from covid_portal.federation.config import load_node
+
+            for partner in load_node(self.federation).partners:
+                if partner.sparql not in self.service_partners:
+                    self.service_partners.append(partner.sparql)
+        return self
 
     def endpoint_url(self, request_url: str) -> str:
         """The SPARQL endpoint's URL: from base_url when set, else the URL the request used."""

@@ -7,9 +7,6 @@ their own named graph, so serving them costs one bounded query, never a scan of 
 
 from __future__ import annotations
 
-import contextlib
-import html
-
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -17,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from covid_portal import examples, iris
 from covid_portal.void import PORTAL_DATASET, VOID_GRAPH
 from server.config import Settings
+from server.fair import base_url, templates
 from server.negotiation import GRAPH_FORMATS, HTML, Format, negotiate
 from server.workers import GRAPH_FORMATS as RDF_FORMATS
 from server.workers import QueryError, QueryPool, QueryTask
@@ -120,7 +118,7 @@ def described_router(settings: Settings, pool: QueryPool) -> APIRouter:
         json_format = Format("json", "application/json", "JSON")
         fmt = negotiate((json_format, HTML), request.headers.get("accept"), format)
         if fmt is HTML:
-            return _queries_page(request, items, endpoint(request))
+            return _queries_page(request, settings, items, endpoint(request))
         return JSONResponse({"count": len(items), "queries": items}, headers={"Vary": "Accept"})
 
     @router.get(
@@ -138,31 +136,11 @@ def described_router(settings: Settings, pool: QueryPool) -> APIRouter:
     return router
 
 
-def _queries_page(request: Request, items: list[dict], endpoint: str) -> Response:
-    """The example list as HTML; each query opens in the SPARQL editor, or runs directly."""
-    templates = getattr(request.app.state, "templates", None)
-    if templates is not None:
-        from jinja2 import TemplateNotFound
-
-        with contextlib.suppress(TemplateNotFound):  # no site template yet: the plain page below
-            return templates.TemplateResponse(request, "queries.html", {"queries": items, "endpoint": endpoint})
-    rows = "\n".join(
-        f'<section><h2 id="{html.escape(i["name"])}">{html.escape(i["title"])}</h2>'
-        f"<p>{html.escape(i['description'])}</p><p>Keywords: {html.escape(', '.join(i['keywords']))}</p>"
-        f"<pre><code>{html.escape(i['query'])}</code></pre>"
-        f'<p><a href="/sparql?query={html.escape(_quote(i["query"]))}&amp;format=csv">Run (CSV)</a></p></section>'
-        for i in items
-    )
+def _queries_page(request: Request, settings: Settings, items: list[dict], endpoint: str) -> Response:
+    """The example list as HTML, on the site template."""
     page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Example queries</title>'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
-        f"<body><main><h1>Example queries</h1><p>SPARQL endpoint: <code>{html.escape(endpoint)}</code></p>"
-        f"{rows}</main></body></html>"
+        templates()
+        .get_template("queries.html")
+        .render(base=base_url(settings, request), active="Queries", queries=items, endpoint=endpoint)
     )
     return Response(page, media_type="text/html", headers={"Vary": "Accept"})
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")

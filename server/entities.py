@@ -14,7 +14,6 @@ bound is an index seek, where "all incoming links" would scan them all.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
@@ -25,12 +24,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from covid_portal import iris
 from covid_portal.slots import SlotTerm
-from covid_portal.terms import C, S
+from covid_portal.terms import ENTITY_CLASS_URIS, C, S
 from server import fair
 from server.config import Settings
 from server.workers import QueryError, QueryPool, QueryTask
-
-log = logging.getLogger(__name__)
 
 MAX_OUTGOING = 5000  # distinct (predicate, object) pairs read for one entity
 MAX_COUNT = 1000  # incoming links counted per predicate; more is shown as "1000+"
@@ -54,21 +51,17 @@ SCHEMA_TYPES = {  # schema.org type of each class (Bioschemas where schema.org h
     C.ProteomicsProject.uri: "Dataset", C.ProteinStructure.uri: "Dataset", C.NucleotideSequence.uri: "BioChemEntity",
     C.ReadRun.uri: "Dataset", C.SequencingExperiment.uri: "Dataset", C.Study.uri: "ResearchProject",
     C.Sample.uri: "BioChemEntity", C.Taxon.uri: "Taxon", C.Host.uri: "Taxon", C.Target.uri: "BioChemEntity",
-    C.Assay.uri: "Dataset", C.BioactivityMeasurement.uri: "Observation",
+    C.Assay.uri: "Dataset", C.BioactivityMeasurement.uri: "Observation", C.Gene.uri: "Gene",
+    C.MolecularInteraction.uri: "BioChemEntity",
 }  # fmt: skip
-ENTITY_CLASSES = {  # the classes with the Entity slots (accession, same_as, ...): is_a Entity in the schema
-    C.Protein.uri, C.Compound.uri, C.Publication.uri, C.ProteomicsProject.uri, C.ProteinStructure.uri,
-    C.NucleotideSequence.uri, C.ReadRun.uri, C.SequencingExperiment.uri, C.Study.uri, C.Sample.uri,
-    C.Target.uri, C.Assay.uri, C.BioactivityMeasurement.uri,
-}  # fmt: skip
+ENTITY_CLASSES = ENTITY_CLASS_URIS  # is_a Entity in the schema (generated)
 CLASS_NAMES = {term.uri: re.sub(r"(?<!^)(?=[A-Z])", " ", term.name).lower() for term in vars(C).values()
                if hasattr(term, "uri")}  # fmt: skip
 SLOTS = [term for term in vars(S).values() if isinstance(term, SlotTerm)]
-RDF_TYPE_IRI = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SLOT_NAMES: dict[str, str] = {}
 for _term in sorted(SLOTS, key=lambda term: len(term.name)):  # several slots share a predicate: the shortest name
     SLOT_NAMES.setdefault(_term.uri, _term.name.replace("_", " "))
-SCHEMA_PREDICATES = {t.uri for t in SLOTS} | {RDF_TYPE_IRI}
+SCHEMA_PREDICATES = {t.uri for t in SLOTS} | {fair.RDF_TYPE}
 INCOMING_PREDICATES = sorted({t.uri for t in SLOTS if t.kind == "iri" and t.uri != S.primary_topic.uri})
 HIDDEN_PROVENANCE = {S.source_file.uri}  # a path on the loading machine: not public metadata
 RDF_TYPE = fair.RDF_TYPE
@@ -151,7 +144,8 @@ class EntityQueries:
 
     def construct(self, query: str) -> list[ox.Triple]:
         body = self._run(QueryTask(query, results_format=None, graph_format="nt"))
-        return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+        # a CONSTRUCT writes a triple once per solution that makes it: keep one
+        return _dedup([quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)])
 
     # the page
     def view(self, iri: str, curie: str) -> EntityView | None:
@@ -163,9 +157,12 @@ class EntityQueries:
         own = [t for t in out if t.subject == subject]
         if not own:
             return None
-        if any(isinstance(t.object, ox.BlankNode) for t in own):  # nested things (authors): their own triples
+        if any(isinstance(t.object, ox.BlankNode) for t in own):
+            # nested things (authors, characteristics) with their own triples; blank node labels are local to
+            # one result, so the blank-node part of the first result is replaced by this one's
             nested = "OPTIONAL { ?o ?bp ?bo FILTER(isBlank(?o)) }"
-            out += self.construct(f"CONSTRUCT {{ {e} ?p ?o . ?o ?bp ?bo }} WHERE {{ {outgoing} {nested} }}")
+            more = self.construct(f"CONSTRUCT {{ {e} ?p ?o . ?o ?bp ?bo }} WHERE {{ {outgoing} {nested} }}")
+            out = [t for t in out if not _has_blank(t)] + [t for t in more if _has_blank(t)]
             own = [t for t in out if t.subject == subject]
         types = sorted({t.object.value for t in own if t.predicate.value == RDF_TYPE} - {ABSTRACT_ENTITY})
         incoming_counts = self._incoming_counts(e)
@@ -250,6 +247,10 @@ class EntityQueries:
 
 
 # ------------------------------------------------------------------------------------------ shaping
+def _has_blank(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
+
+
 def _dedup(triples: list[ox.Triple]) -> list[ox.Triple]:
     return list(dict.fromkeys(triples))
 
@@ -446,7 +447,11 @@ def entities_router(settings: Settings, pool: QueryPool) -> APIRouter:
             return _redirect(request, fair.entity_path(canonical or ""), 301)
         base = fair.base_url(settings, request)
         page = landing(view, settings, base)
-        return fair.respond(request, page, settings, "entity.html", {"view": view, "class_names": CLASS_NAMES})
+        same_as = [
+            t.object.value for t in view.triples if t.subject.value == view.iri and t.predicate == S.same_as.node
+        ]
+        extra = {"sameAs": same_as, "identifier": [view.iri, view.curie]} if same_as else {}
+        return fair.respond(request, page, settings, "entity.html", {"view": view, "class_names": CLASS_NAMES}, extra)
 
     @router.api_route("/linkset/{curie:path}", methods=["GET", "HEAD"], response_class=Response,
                       summary="The FAIR Signposting linkset (RFC 9264) of an entity page")  # fmt: skip

@@ -306,6 +306,8 @@ def schema_org(landing: Landing, extra: dict[str, object] | None = None) -> str:
         node["keywords"] = landing.keywords
     if landing.modified:
         node["dateModified"] = landing.modified
+    if landing.authors:
+        node["author"] = [{"@id": author, "@type": "Person"} for author in landing.authors]
     node.update(extra or {})
     # "</" would end the <script> element early
     return json.dumps(node, indent=1, ensure_ascii=False).replace("</", "<\\/")

@@ -22,6 +22,7 @@ from server import charts
 from server.api import live_index
 from server.config import Settings
 from server.fair import base_url, entity_path, templates
+from server.portals import portal_listing
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +174,8 @@ def pages_router(settings: Settings) -> APIRouter:
 
     @router.get("/partners", response_class=HTMLResponse)
     def partners(request: Request) -> HTMLResponse:
-        portals = list(getattr(settings, "partner_portals", None) or [])
-        return _render(request, settings, "partners.html", "Partners", portals=portals,
-                       endpoints=list(settings.service_partners))  # fmt: skip
+        listing = portal_listing(settings, base_url(settings, request))
+        return _render(request, settings, "partners.html", "Partners", node=listing["node"],
+                       portals=listing["partners"])  # fmt: skip
 
     return router

@@ -173,7 +173,7 @@ def _handler(gateway: ServiceGateway) -> type[BaseHTTPRequestHandler]:
         do_GET = _serve
         do_POST = _serve
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             log.debug("gateway: " + format, *args)
 
     return Handler

@@ -56,6 +56,19 @@ class ProtocolError(Exception):
         self.headers = headers or {}
 
 
+def federation_headers(warnings: list[str]) -> dict[str, str]:
+    """A partial federated answer says so: ``Warning: 199`` per failed SERVICE call (RFC 7234's
+    "miscellaneous warning"), and the same texts in ``X-Federation-Warnings`` (for clients that drop the
+    deprecated Warning header), separated by "; ". Header values are ASCII: other characters are escaped."""
+    if not warnings:
+        return {}
+    texts = [w.encode("ascii", "backslashreplace").decode().replace('"', "'") for w in warnings]
+    return {
+        "Warning": ", ".join(f'199 covid-portal "{text}"' for text in texts),
+        "X-Federation-Warnings": "; ".join(texts),
+    }
+
+
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
@@ -148,6 +161,8 @@ class SparqlEndpoint:
             named_graphs=tuple(named_graphs) if protocol_dataset else None,
             union_default_graph=not found.has_dataset_clause,
             federated=found.is_federated,
+            service_timeout=self.settings.service_timeout,
+            service_max_bytes=self.settings.service_max_bytes,
         )
         started = time.monotonic()
         try:
@@ -162,7 +177,7 @@ class SparqlEndpoint:
             log.info("client went away after %.1f s; its query was stopped", time.monotonic() - started)
             return Response(status_code=499)  # nobody reads it (nginx's "client closed request")
         media_type = next(fmt.media_type for fmt in ALL_FORMATS if fmt.name == run.format)
-        headers = {"Vary": "Accept"}
+        headers = {"Vary": "Accept", **federation_headers(run.warnings)}
         if run.done:
             return Response(b"".join(run.take_buffered()), media_type=media_type, headers=headers)
         return StreamingResponse(run.stream(), media_type=media_type, headers=headers)

@@ -20,7 +20,8 @@ The time limit covers the whole answer, streaming included: a client reading a l
 slowly holds a worker, and is cut off at the limit like a slow query.
 
 Worker -> server messages are bytes whose first byte is a tag: ``R`` ready, ``S`` + format name
-(the result starts), ``D`` + data, ``E`` end, ``X`` + JSON error. Server -> worker: a JSON task.
+(the result starts), ``D`` + data, ``W`` + JSON list of federation warnings (SERVICE calls that failed,
+see ``server.service_gateway``), ``E`` end, ``X`` + JSON error. Server -> worker: a JSON task.
 
 Public API for routes: the :class:`QueryPool` (given to router factories, and ``app.state.queries``).
 ``await pool.open(task)`` gives a :class:`QueryRun` to stream (see ``server/sparql.py``);
@@ -47,6 +48,7 @@ from typing import Any
 import anyio
 import pyoxigraph as ox
 
+from covid_portal.remote_store import RemoteStore
 from covid_portal.store import StoreDir, StoreError
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,8 @@ class QueryTask:
     named_graphs: tuple[str, ...] | None = None
     union_default_graph: bool = True
     federated: bool = False  # the query calls SERVICE: an I/O error is the partner's (502)
+    service_timeout: float | None = None  # seconds per SERVICE call, through server.service_gateway (None: direct)
+    service_max_bytes: int = 16 << 20  # largest answer accepted from one SERVICE call
     op: str = "query"  # "query", or "count" (number of quads in the store, for descriptions)
 
 
@@ -212,24 +216,63 @@ def _dataset(task: dict[str, Any]) -> dict[str, Any]:
     return {"use_default_graph_as_union": True} if task["union_default_graph"] else {}
 
 
+_GATEWAY: list[Any] = []  # this worker's server.service_gateway.ServiceGateway, made on first use
+
+
+def _federation(task: dict[str, Any], store: Any) -> contextlib.AbstractContextManager[tuple[str, Any]]:
+    """(query to run, gateway route or None): SERVICE calls go through the gateway when limits are set.
+    A remote store calls partners itself (the gateway listens on this machine's loopback only)."""
+    if not task["federated"] or not task.get("service_timeout") or isinstance(store, RemoteStore):
+        return contextlib.nullcontext((task["query"], None))
+    if not _GATEWAY:
+        from server.service_gateway import ServiceGateway
+
+        _GATEWAY.append(ServiceGateway())
+    return _GATEWAY[0].route(task["query"], task["base_iri"], task["service_timeout"], task["service_max_bytes"])
+
+
+def _forward(store: RemoteStore, query: str, task: dict[str, Any], conn: Connection, writer: _ChunkWriter) -> None:
+    """Run the query on the remote store, in the format negotiated with the client, streaming its bytes."""
+    offers = {RESULT_FORMATS[n].media_type: n for n in [task["results_format"]] if n} | {
+        GRAPH_FORMATS[n].media_type: n for n in [task["graph_format"]] if n
+    }
+    with store.stream(query, offers, base_iri=task["base_iri"], **_dataset(task)) as (media_type, chunks):
+        name = offers.get(media_type)
+        if name is None:
+            _send_error(conn, 406, f"the store answered {media_type or 'no media type'}")
+            return
+        conn.send_bytes(b"S" + name.encode())
+        for chunk in chunks:
+            writer.write(chunk)
+    writer.close()
+    conn.send_bytes(b"E")
+
+
 def _run_task(store: ox.Store, task: dict[str, Any], conn: Connection, limit: int) -> None:
     writer = _ChunkWriter(conn, limit)
+    route = None
     try:
         if task["op"] == "count":
             conn.send_bytes(b"Scount")
             writer.write(str(len(store)).encode())
         else:
-            result = store.query(task["query"], base_iri=task["base_iri"], **_dataset(task))
-            if isinstance(result, ox.QueryTriples):
-                kind, name, table = "graph", task["graph_format"], GRAPH_FORMATS
-            else:
-                kind, name, table = "results", task["results_format"], RESULT_FORMATS
-            if name is None:
-                _send_error(conn, 406, "no acceptable format", kind)
-                return
-            conn.send_bytes(b"S" + name.encode())
-            result.serialize(writer, table[name])
+            with _federation(task, store) as (query, route):
+                if isinstance(store, RemoteStore):
+                    _forward(store, query, task, conn, writer)
+                    return
+                result = store.query(query, base_iri=task["base_iri"], **_dataset(task))
+                if isinstance(result, ox.QueryTriples):
+                    kind, name, table = "graph", task["graph_format"], GRAPH_FORMATS
+                else:
+                    kind, name, table = "results", task["results_format"], RESULT_FORMATS
+                if name is None:
+                    _send_error(conn, 406, "no acceptable format", kind)
+                    return
+                conn.send_bytes(b"S" + name.encode())
+                result.serialize(writer, table[name])
         writer.close()
+        if route is not None and route.warnings:  # SERVICE SILENT calls that failed: a partial answer
+            conn.send_bytes(b"W" + json.dumps(route.warnings).encode())
         conn.send_bytes(b"E")
     except SyntaxError as exc:
         _send_error(conn, 400, f"SPARQL syntax error: {exc}")
@@ -242,7 +285,8 @@ def _run_task(store: ox.Store, task: dict[str, Any], conn: Connection, limit: in
                 "(COVID_PORTAL_MAX_RESULT_BYTES) and was stopped; add a LIMIT or narrow the query",
             )
         elif isinstance(exc, OSError) and task["federated"]:
-            _send_error(conn, 502, f"a SERVICE call failed: {exc}")
+            detail = "; ".join(route.warnings) if route is not None and route.warnings else str(exc)
+            _send_error(conn, 502, f"a SERVICE call failed: {detail}")
         elif isinstance(exc, RuntimeError):  # pyoxigraph's evaluation errors: no traceback needed
             log.warning("query evaluation failed: %s", exc)
             _send_error(conn, 500, f"query evaluation failed: {exc}")
@@ -412,6 +456,7 @@ class QueryRun:
     format: str | None = None
     buffered: list[bytes] = field(default_factory=list)
     done: bool = False
+    warnings: list[str] = field(default_factory=list)  # partners left out of a partial federated answer
     _finish_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def prefetch(self, threshold: float) -> None:
@@ -438,13 +483,16 @@ class QueryRun:
     async def stream(self) -> AsyncIterator[bytes]:
         """All output, buffered first; killing the worker if the client goes away early."""
         try:
+            announced = len(self.warnings)  # the warnings already sent in the response headers
             for chunk in self.take_buffered():
                 yield chunk
             while True:
                 chunk = await anyio.to_thread.run_sync(self.next_chunk, abandon_on_cancel=True)
                 if chunk is None:
-                    return
+                    break
                 yield chunk
+            if len(self.warnings) > announced:  # too late for a header: never a silently partial 200
+                raise QueryError(502, "partial federated answer after streaming began: " + "; ".join(self.warnings))
         except QueryError as exc:
             # the status line is gone: aborting the connection is the only honest signal left
             log.warning("query failed after its response started (connection aborted): %s", exc.message)
@@ -486,6 +534,8 @@ class QueryRun:
             return payload
         if tag == b"S":
             self.format = payload.decode()
+        elif tag == b"W":
+            self.warnings.extend(json.loads(payload))
         elif tag == b"E":
             self._finish(healthy=True)
         elif tag == b"X":

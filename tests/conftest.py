@@ -88,11 +88,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(store: Path, **env: str) -> Iterator[RunningServer]:
-    """covid-portal's server in a subprocess on 127.0.0.1 (as `covid-portal serve` runs it)."""
-    port = free_port()
+def running_server(store: Path, port: int | None = None, **env: str) -> Iterator[RunningServer]:
+    """covid-portal's server in a subprocess on 127.0.0.1 (as `covid-portal serve` runs it).
+
+    ``env``: COVID_PORTAL_* variables; "{url}" in a value becomes the server's own URL (e.g. its
+    endpoint as a SERVICE partner). ``port``: one chosen beforehand (nodes of a federation must
+    know each other's URLs before they start).
+    """
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    environment = {**os.environ, "COVID_PORTAL_STORE": str(store), "COVID_PORTAL_BASE_URL": url, **env}
+    own = {key: value.replace("{url}", url) for key, value in env.items()}
+    environment = {**os.environ, "COVID_PORTAL_STORE": str(store), "COVID_PORTAL_BASE_URL": url, **own}
     code = (
         "from server.config import Settings; from server.run import serve; "
         f"serve(Settings(), host='127.0.0.1', port={port}, log_level='warning')"

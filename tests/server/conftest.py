@@ -10,14 +10,7 @@ workers, a 256 KiB result limit, and its own endpoint as the one SERVICE partner
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -27,6 +20,8 @@ import rdflib
 from rdflib import RDFS, Namespace
 
 from covid_portal.store import StoreDir
+from tests.conftest import RunningServer
+from tests.conftest import running_server as base_running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 W3C = ROOT.parent / "shared" / "w3c" / "sparql" / "sparql11"
@@ -42,15 +37,7 @@ BULK_GRAPH = "http://example.org/bulk"
 BULK_TRIPLES = 3000
 
 
-@dataclass
-class Server:
-    url: str  # http://127.0.0.1:PORT
-    process: subprocess.Popen
-    store: Path
-
-    @property
-    def sparql(self) -> str:
-        return self.url + "/sparql"
+Server = RunningServer  # the server fixtures' type (tests.conftest.RunningServer)
 
 
 def manifest_graph_data() -> dict[str, Path]:
@@ -73,34 +60,12 @@ def build_store(path: Path) -> None:
             staging.store.add(ox.Quad(ox.NamedNode(f"http://example.org/item/{i}"), value, ox.Literal(i), bulk))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_server(store: Path, **settings: object) -> Iterator[Server]:
-    """A uvicorn subprocess serving ``store``; ``settings`` become COVID_PORTAL_* variables."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "COVID_PORTAL_STORE": str(store), "COVID_PORTAL_BASE_URL": url}
-    env |= {f"COVID_PORTAL_{key.upper()}": str(value).format(url=url) for key, value in settings.items()}
-    code = (
-        "from server.config import Settings; from server.run import serve; "
-        f"serve(Settings(), host='127.0.0.1', port={port}, log_level='warning')"
-    )
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
-    try:
-        _wait_until_up(url, process)
-        yield Server(url, process, store)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """tests.conftest.running_server with settings named like Settings fields."""
+    env = {f"COVID_PORTAL_{key.upper()}": str(value) for key, value in settings.items()}
+    with base_running_server(store, **env) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -123,20 +88,6 @@ def server(protocol_store: Path) -> Iterator[Server]:
         service_partners="{url}/sparql",
     ) as running:
         yield running
-
-
-def _wait_until_up(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not start within 60 s")
 
 
 @pytest.fixture
@@ -174,32 +125,15 @@ def build_demo_store(path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real server on 127.0.0.1 over the demo store (see build_demo_store)."""
-    store = tmp_path_factory.mktemp("demo") / "store"
+def fanin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real server on 127.0.0.1 over the demo store plus FAN_IN links (see build_demo_store)."""
+    store = tmp_path_factory.mktemp("fanin") / "store"
     build_demo_store(store)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "COVID_PORTAL_STORE": str(store), "COVID_PORTAL_BASE_URL": url,
-           "COVID_PORTAL_QUERY_TIMEOUT": "20", "COVID_PORTAL_MAX_CONCURRENT_QUERIES": "3"}  # fmt: skip
-    code = (
-        "from server.config import Settings; from server.run import serve; "
-        f"serve(Settings(), host='127.0.0.1', port={port}, log_level='warning')"
-    )
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
-    try:
-        _wait_until_up(url, process)
-        yield Server(url, process, store)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_server(store, query_timeout=20, max_concurrent_queries=3) as server:
+        yield server
 
 
 @pytest.fixture
-def demo(demo_server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=demo_server.url, timeout=60) as http:
+def demo(fanin_server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=fanin_server.url, timeout=60) as http:
         yield http

@@ -10,18 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import RunningServer, running_server
+from tests.conftest import RunningServer
 
 
 @pytest.fixture(scope="module")
-def portal(demo_store: Path) -> Iterator[RunningServer]:
-    """The demo graph as `covid-portal load` publishes it (with its search index), served on 127.0.0.1.
-
-    Not the ``demo_server`` of tests/server/conftest.py: that store adds links after the load
-    without publishing through the pipeline, so its version has no search index.
-    """
-    with running_server(demo_store, COVID_PORTAL_MAX_CONCURRENT_QUERIES="2") as server:
-        yield server
+def portal(demo_server: RunningServer) -> RunningServer:
+    """The demo graph as a load publishes it (with its search index), served on 127.0.0.1."""
+    return demo_server
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +157,18 @@ def test_fields_selection(api: httpx.Client) -> None:
     assert set(entry["fields"]) == {"title", "method", "protein"}
     assert entry["fields"]["method"] == ["X-RAY DIFFRACTION"]
     assert get(api, "/structures", query="6M0J", fields="").json()["entries"][0]["fields"] == {}
+
+
+def test_a_portal_client_request_works_unchanged(api: httpx.Client) -> None:
+    """The request a COVID-19 Data Portal client (covigator) sends, with the portal's field names."""
+    fields = "lineage,collection_date,country,host,TAXON,creation_date,last_modification_date,center_name,isolate"
+    body = get(api, "/sequences", page=1, size=1000, query="collection_date:(201912)", fields=fields).json()
+    entries = {e["id"]: e["fields"] for e in body["entries"]}
+    assert body["hitCount"] == len(entries) > 0
+    assert entries["NC_045512"]["TAXON"] == ["2697049"]  # RefSeq NC_045512: /db_xref="taxon:2697049"
+    assert entries["NC_045512"]["country"] == ["China"]
+    assert get(api, "/sequences", page=2, size=1000, query="collection_date:(201912)").json()["entries"] == []
+    assert get(api, "/sequences", format="idlist", fields="acc").status_code == 200
 
 
 def test_field_list_is_described(api: httpx.Client) -> None:

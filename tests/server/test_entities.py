@@ -170,6 +170,10 @@ def test_non_canonical_curies_redirect(demo: httpx.Client, path: str, target: st
         ("https://www.ebi.ac.uk/ena/browser/view/MN908947", "/entity/ena.embl:MN908947"),  # a web page
         ("uniprot:P0DTC2", "/entity/uniprot:P0DTC2"),  # a CURIE
         ("https://w3id.org/covid-portal/dataset/uniprot", "/dataset/uniprot"),
+        (
+            "https://w3id.org/covid-portal/cord19/0003793cf9e709bc2b9d0c8111186f78fb73fc04",
+            "/entity/cord19:0003793cf9e709bc2b9d0c8111186f78fb73fc04",
+        ),
     ],
 )
 def test_resolver_redirects_303(demo: httpx.Client, iri: str, target: str) -> None:

@@ -26,6 +26,8 @@ LANDING_PAGES = {
     "publication": "/entity/pubmed:29963580",
     "cited publication": "/entity/pubmed:32225176",
     "taxon": "/entity/ncbitaxon:2697049",
+    "SDRF sample": "/entity/sample:sdrf/PXD017710/Sample%25207",  # the portal's own IRI space
+    "CORD-19 paper": "/entity/cord19:0003793cf9e709bc2b9d0c8111186f78fb73fc04",
     "source dataset": "/dataset/uniprot",
     "another source dataset": "/dataset/chembl",
     "catalogue": "/catalog",
@@ -34,15 +36,15 @@ CORE_SOURCES = {"chembl", "ena", "europepmc", "pdb", "pride", "uniprot"}
 
 
 @pytest.mark.parametrize("path", LANDING_PAGES.values(), ids=LANDING_PAGES.keys())
-def test_every_landing_page_passes_the_self_assessment(demo_server: Server, demo: httpx.Client, path: str) -> None:
-    report = assess(demo_server.url + path, demo)
+def test_every_landing_page_passes_the_self_assessment(fanin_server: Server, demo: httpx.Client, path: str) -> None:
+    report = assess(fanin_server.url + path, demo)
     assert report.ok, report.text()
     assert len(report.checks) >= 30
 
 
 @pytest.mark.parametrize("path", LANDING_PAGES.values(), ids=LANDING_PAGES.keys())
-def test_signposting_headers_and_linkset(demo_server: Server, demo: httpx.Client, path: str) -> None:
-    page_url = demo_server.url + path
+def test_signposting_headers_and_linkset(fanin_server: Server, demo: httpx.Client, path: str) -> None:
+    page_url = fanin_server.url + path
     head = demo.head(path)
     assert head.status_code == 200 and head.content == b""
     header = head.headers["link"]
@@ -79,6 +81,9 @@ def test_items_and_authors_where_known(demo: httpx.Client) -> None:
     # a PRIDE project lists its data files; a dataset page its dumps, typed
     pride = parse_link_header(demo.head("/entity/pride.project:PXD018241").headers["link"])
     assert any("item" in link.rels and link.target.startswith(("http", "ftp")) for link in pride)
+    # a publication names its authors' ORCIDs (read off the PubMed record of 29963580)
+    paper = parse_link_header(demo.head("/entity/pubmed:29963580").headers["link"])
+    assert "https://orcid.org/0000-0002-4590-7461" in {link.target for link in paper if "author" in link.rels}
     dataset = parse_link_header(demo.head("/dataset/pdb").headers["link"])
     items = {link.type for link in dataset if "item" in link.rels}
     assert items == {"application/n-quads", "text/turtle", "application/ld+json"}
@@ -155,15 +160,15 @@ def test_shapes_ontology_and_policy_are_served(demo: httpx.Client) -> None:
     assert demo.get("/static/portal.css").headers["content-type"].startswith("text/css")
 
 
-def test_fair_check_command(demo_server: Server) -> None:
+def test_fair_check_command(fanin_server: Server) -> None:
     runner = CliRunner()
-    ok = runner.invoke(fair_check_command, [demo_server.url + "/entity/pdb:6M0J"])
+    ok = runner.invoke(fair_check_command, [fanin_server.url + "/entity/pdb:6M0J"])
     assert ok.exit_code == 0, ok.output
     assert "score: " in ok.output and "(100%)" in ok.output
-    missing = runner.invoke(fair_check_command, [demo_server.url + "/entity/uniprot:P99999"])
+    missing = runner.invoke(fair_check_command, [fanin_server.url + "/entity/uniprot:P99999"])
     assert missing.exit_code == 1
     assert "FAIL  GET the landing page: 404" in missing.output
-    as_json = runner.invoke(fair_check_command, ["--json", demo_server.url + "/catalog"])
+    as_json = runner.invoke(fair_check_command, ["--json", fanin_server.url + "/catalog"])
     assert as_json.exit_code == 0 and '"score": 1.0' in as_json.output
 
 
@@ -200,14 +205,14 @@ def test_link_header_parser_rejects_malformed(header: str) -> None:
         parse_link_header(header)
 
 
-def test_pid_base_is_configurable(demo_server: Server) -> None:
+def test_pid_base_is_configurable(fanin_server: Server) -> None:
     """A national node registers its own namespace: its pages cite PIDs under it; entity PIDs do not change."""
     from fastapi.testclient import TestClient
 
     from server.app import create_app
     from server.config import Settings
 
-    settings = Settings(store=demo_server.store, pid_base="https://purl.example.org/covid-node", base_url="https://node.example.org",
+    settings = Settings(store=fanin_server.store, pid_base="https://purl.example.org/covid-node", base_url="https://node.example.org",
                         max_concurrent_queries=1)  # fmt: skip
     with TestClient(create_app(settings)) as client:
 

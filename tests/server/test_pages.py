@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from covid_portal import examples
 from server.app import create_app
 from server.config import Settings
-from tests.conftest import RunningServer, running_server
+from tests.conftest import RunningServer
 
 PAGES = ["/", "/search", "/search?query=spike", "/search?query=spike&type=proteins", "/editor", "/partners",
          "/editor?example=" + examples.examples()[0].name]  # fmt: skip
@@ -52,10 +52,9 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def portal(demo_store: Path) -> Iterator[RunningServer]:
-    """The demo graph as a load publishes it (with its search index); see tests/server/test_api.py."""
-    with running_server(demo_store, COVID_PORTAL_MAX_CONCURRENT_QUERIES="2") as server:
-        yield server
+def portal(demo_server: RunningServer) -> RunningServer:
+    """The demo graph as a load publishes it (with its search index), served on 127.0.0.1."""
+    return demo_server
 
 
 @pytest.fixture(scope="module")
