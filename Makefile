@@ -12,7 +12,7 @@ SCHEMA := ontology/covid_portal.yaml
 GENERATED := shapes/covid_portal.shacl.ttl ontology/covid_portal.context.jsonld ontology/covid_portal.owl.ttl \
 	covid_portal/terms.py ontology/prefixes.json docs/model.md
 
-.PHONY: help install demo demo-data serve test pytest lint gen check-gen clean bench browser-deps
+.PHONY: help install demo demo-data serve test pytest lint gen check-gen clean bench bench-full browser-deps federation-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -61,11 +61,30 @@ $(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package.json $(BROWSE
 	cd $(BROWSER_TESTS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: install browser-deps check-gen lint pytest  ## install what tests need and run the whole suite
+FEDERATION_TESTS := tests/federation
 
-bench: install  ## run the benchmarks (see docs/benchmarks.md)
+federation-deps: $(FEDERATION_TESTS)/node_modules/.installed  ## Comunica (npm) and, on Debian, Virtuoso for the federation tests
+	@if ! command -v virtuoso-t >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; \
+		else echo "warning: no Virtuoso: its remote-store tests will be skipped (sudo apt-get install virtuoso-opensource)"; fi; \
+	fi
+
+$(FEDERATION_TESTS)/node_modules/.installed: $(FEDERATION_TESTS)/package.json $(FEDERATION_TESTS)/package-lock.json
+	cd $(FEDERATION_TESTS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install browser-deps federation-deps check-gen lint pytest  ## install what tests need and run the whole suite
+
+bench: install  ## run the benchmarks at their default sizes, a few minutes each; results appended to docs/benchmarks.md
 	$(PY) -m bench.ingest
 	$(PY) -m bench.query
+	$(PY) -m bench.scale
+
+bench-full: install  ## the documented curve: ingest and scale up to 1M records, queries at 100k (about 2 hours)
+	$(PY) -m bench.ingest --records 10000 100000 1000000
+	$(PY) -m bench.query --records 100000 --rdflib-records 10000
+	$(PY) -m bench.scale --records 10000 100000 1000000
 
 clean:
 	rm -rf $(STORE) .pytest_cache build dist *.egg-info

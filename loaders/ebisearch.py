@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 
 EBI_SEARCH = "https://www.ebi.ac.uk/ebisearch/ws/rest/"
 RESPONSE_KEYS = {"hitCount", "entries", "facets"}
+# the index (dump) shape partner nodes export for the central portal (covid_portal.federation.index_export)
+INDEX_KEYS = {"name", "release", "release_date", "entry_count", "entries"}
 SEQUENCE_DOMAINS = {"embl-covid19", "sequences"}
 READ_DOMAINS = {"sra-experiment-covid19", "raw-reads"}
 OTHER_DOMAINS = ("uniprot", "pdbe", "pride", "chembl-molecule", "chembl-target", "biosamples")
@@ -130,16 +132,21 @@ class EBISearchLoader(Loader):
 
     def sniff(self, path: Path, head: str) -> str | None:
         text = head.lstrip()
-        if text.startswith("{") and '"entries"' in text and '"hitCount"' in text:
+        if text.startswith("{") and '"entries"' in text and ('"hitCount"' in text or '"entry_count"' in text):
             return "ebisearch-json"
         return None
 
     def parse(self, path: Path, fmt: str) -> Iterator[RawRecord | RecordError]:
         doc = read_json(path)
         # an absent entries list is a valid last page, but only in a document of this shape
-        if not isinstance(doc, dict) or not ("entries" in doc or "hitCount" in doc) or set(doc) - RESPONSE_KEYS:
+        index = isinstance(doc, dict) and "entry_count" in doc and not set(doc) - INDEX_KEYS
+        if not index and (
+            not isinstance(doc, dict) or not ("entries" in doc or "hitCount" in doc) or set(doc) - RESPONSE_KEYS
+        ):
             raise FileFormatError(
-                str(path), "not an EBI Search / COVID-19 Data Portal response: expected hitCount, entries, facets"
+                str(path),
+                "not an EBI Search / COVID-19 Data Portal response: expected hitCount, entries, facets "
+                "(or an index export: name, release, release_date, entry_count, entries)",
             )
         entries = doc.get("entries") or []
         if not isinstance(entries, list):

@@ -80,6 +80,10 @@ class RunningServer:
     process: subprocess.Popen
     store: Path
 
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
