@@ -315,8 +315,10 @@ def _outgoing(own: list[ox.Triple], triples: list[ox.Triple], labels: dict[str, 
     by_subject: dict[ox.Term, list[ox.Triple]] = {}
     for t in triples:
         by_subject.setdefault(t.subject, []).append(t)
+    # sameAs IRIs are other names of this entity, listed under Identifiers, not links to other entities
+    skipped = (RDF_TYPE, S.same_as.uri)
     pairs = [(t.predicate.value, _node(t.object, by_subject, labels)) for t in own
-             if not isinstance(t.object, ox.Literal) and t.predicate.value != RDF_TYPE]  # fmt: skip
+             if not isinstance(t.object, ox.Literal) and t.predicate.value not in skipped]  # fmt: skip
     groups = _group(pairs)
     for group in groups:
         group.capped = capped

@@ -48,8 +48,10 @@ def this_node(settings: Settings, request_base: str) -> Partner:
 
 def partners(settings: Settings) -> list[Partner]:
     """The partner portals of the federation file, and any other SERVICE partner as an endpoint only."""
-    listed = load_node(settings.federation).partners if settings.federation else []
-    known = {p.sparql for p in listed}
+    node = load_node(settings.federation) if settings.federation else Node()
+    listed = node.partners
+    own = (node.base_url or settings.base_url or "").rstrip("/") + "/sparql"  # a node may call itself: not a partner
+    known = {p.sparql for p in listed} | {own}
     extra = [
         Partner(name=url, country="ZZ", base_url=url.removesuffix("/sparql"), sparql=url)
         for url in settings.service_partners

@@ -97,7 +97,7 @@ def tokens(query: str) -> list[Token]:
                 out += [Token("word", part) for part in word.split(".") if part]
             i = match.end()
         else:
-            out.append(Token("punct", char))
+            out.append(Token("punct", char, i, i + 1))
             i += 1
     return out
 

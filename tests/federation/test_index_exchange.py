@@ -9,6 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from covid_portal import iris
 from covid_portal.federation.cli import export_index_command
 from covid_portal.federation.index_export import DOMAINS
 from covid_portal.pipeline import Pipeline
@@ -49,8 +50,10 @@ def test_export_then_import_gives_the_same_entities(federation: Federation, tmp_
     imported = tmp_path / "imported"
     report = Pipeline().run([tmp_path / "index.json"], StoreDir(imported, remote=None), fresh=True)
     assert report.loaded == doc["entry_count"] and report.quarantined == 0
-    exported = _topics(federation.stores[node], list(DOMAINS))
-    assert _topics(imported, list(DOMAINS)) == exported
+    spaces = {prefix for _, prefixes in DOMAINS.values() for prefix in prefixes}  # those with an EBI Search domain
+    exported = {iri for iri in _topics(federation.stores[node], list(DOMAINS))
+                if (iris.compress(iri) or ":").split(":")[0] in spaces}  # fmt: skip
+    assert exported and _topics(imported, list(DOMAINS)) == exported
 
 
 def test_exported_fields_come_back(federation: Federation, tmp_path: Path) -> None:

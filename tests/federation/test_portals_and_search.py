@@ -52,13 +52,14 @@ def _portal(routes: dict[str, httpx.Response]) -> httpx.Client:
 
 
 def test_a_partner_without_a_catalogue_or_endpoint_is_refused() -> None:
-    sd = '<http://x/sparql#service> a <http://www.w3.org/ns/sparql-service-description#Service> .'
+    service = "<http://x/sparql#service> a <http://www.w3.org/ns/sparql-service-description#Service> ."
+    sd = httpx.Response(200, text=service, headers={"content-type": "text/turtle"})
     with pytest.raises(FederationError, match="/catalog: HTTP 404"):
         fetch_partner("http://x", client=_portal({}), country="NL")
     catalog = httpx.Response(200, text="<http://x/catalog> a <http://www.w3.org/ns/dcat#Catalog> .",
                              headers={"content-type": "text/turtle"})  # fmt: skip
     with pytest.raises(FederationError, match="names no sd:endpoint"):
-        fetch_partner("http://x", client=_portal({"/catalog": catalog, "/sparql": httpx.Response(200, text=sd)}),
+        fetch_partner("http://x", client=_portal({"/catalog": catalog, "/sparql": sd}),
                       country="NL")  # fmt: skip
     not_catalog = httpx.Response(200, text="<http://x/a> <http://x/p> 1 .", headers={"content-type": "text/turtle"})
     with pytest.raises(FederationError, match="no dcat:Catalog"):
@@ -120,7 +121,7 @@ def test_federated_search_through_the_discovery_api(federation: Federation) -> N
 
 def test_federated_search_merges_an_entity_held_by_two_nodes(federation: Federation) -> None:
     # the SARS-CoV-2 taxon is mentioned by records at every node: one hit, naming every node that has it
-    response = httpx.get(federation.url("dk") + "/api/taxa", params={"query": "taxon_id:2697049", "federated": "true"},
+    response = httpx.get(federation.url("dk") + "/api/taxa", params={"query": "2697049", "federated": "true"},
                          timeout=60)  # fmt: skip
     assert response.status_code == 200, response.text
     hits = [e for e in response.json()["entries"] if e["iri"].endswith("NCBITaxon_2697049")]
