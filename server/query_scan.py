@@ -94,7 +94,11 @@ def tokens(query: str) -> list[Token]:
             if ":" in word:  # a prefixed name or blank node label: dots inside belong to it
                 out.append(Token("word", word, i, match.end()))
             else:  # elsewhere a dot separates (Oxigraph reads "?o .SERVICE" as ". SERVICE")
-                out += [Token("word", part) for part in word.split(".") if part]
+                offset = i
+                for part in word.split("."):
+                    if part:
+                        out.append(Token("word", part, offset, offset + len(part)))
+                    offset += len(part) + 1
             i = match.end()
         else:
             out.append(Token("punct", char, i, i + 1))

@@ -19,6 +19,13 @@ and the server says so in ``Warning`` / ``X-Federation-Warnings`` headers); a pl
 the query (502, with the warning as the message). Either way it happens within ``service_timeout``,
 never at the end of the query's time limit.
 
+Speed: pyoxigraph calls SERVICE endpoints one after the other, and each call costs a round trip
+through the partner's server. So when a partner appears in exactly one SERVICE clause, the gateway
+sends that clause's pattern (``SELECT * WHERE { ... }`` with the query's prologue, which is what
+pyoxigraph sends too: it passes no bindings) to every such partner at once, as soon as the query is
+set up, and answers pyoxigraph's call from that prefetched answer. A prefetched failure becomes a
+warning only if pyoxigraph actually calls that SERVICE.
+
 The server has already refused any SERVICE endpoint that is not a configured partner
 (``server.query_scan``); the gateway only forwards to the endpoints of the query it was set up for,
 under a random token, so other local processes cannot use it as an open relay.
@@ -32,12 +39,13 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from server.query_scan import scan
+from server.query_scan import QueryScan, scan, tokens
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +62,7 @@ class Route:
     warnings: list[str] = field(default_factory=list)
     calls: list[tuple[str, float, int]] = field(default_factory=list)  # (endpoint, seconds, status)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    prefetched: dict[int, Future[_Answer]] = field(default_factory=dict)  # endpoint index -> its answer
 
     def warn(self, endpoint: str, reason: str) -> None:
         message = f"SERVICE <{endpoint}> failed: {reason}"
@@ -70,6 +79,7 @@ class ServiceGateway:
         self._routes: dict[str, Route] = {}
         self._server: ThreadingHTTPServer | None = None
         self._client = httpx.Client(follow_redirects=True, headers={"user-agent": "covid-portal federation"})
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="service-prefetch")
 
     @property
     def base(self) -> str:
@@ -94,11 +104,19 @@ class ServiceGateway:
             pieces += [query[last:start], f"<{self.base}/{token}/{endpoints.index(endpoint)}>"]
             last = end
         pieces.append(query[last:])
+        base = f"BASE <{base_iri}>\n" if base_iri else ""  # as the query itself is parsed
+        for index, pattern in _single_patterns(query, found, endpoints).items():
+            pattern = base + pattern
+            route.prefetched[index] = self._pool.submit(
+                self._call, route, endpoints[index], "POST", endpoints[index], PREFETCH_HEADERS, pattern.encode()
+            )
         self._routes[token] = route
         try:
             yield "".join(pieces), route
         finally:
             self._routes.pop(token, None)
+            for future in route.prefetched.values():
+                future.cancel()
 
     def forward(self, token: str, index: str, method: str, query_string: str, headers: dict[str, str],
                 body: bytes) -> tuple[int, str, bytes]:  # fmt: skip
@@ -107,24 +125,37 @@ class ServiceGateway:
         if route is None or not index.isdigit() or int(index) >= len(route.endpoints):
             return 404, "text/plain", b"unknown gateway route\n"
         endpoint = route.endpoints[int(index)]
-        url = endpoint + ("&" if "?" in endpoint else "?") + query_string if query_string else endpoint
-        started = time.monotonic()
-        status, content_type, data = 502, "text/plain", b""
-        try:
-            status, content_type, data = self._call(route, method, url, headers, body, started)
-        except _Failed as exc:
-            route.warn(endpoint, str(exc))
-            data = f"{exc}\n".encode()
-        except httpx.TimeoutException:
-            route.warn(endpoint, f"no answer within the SERVICE time limit of {route.timeout:g} s")
-        except httpx.HTTPError as exc:
-            route.warn(endpoint, f"unreachable ({type(exc).__name__}: {exc or 'connection failed'})")
+        prefetched = route.prefetched.get(int(index))
+        if prefetched is not None:
+            answer = prefetched.result()  # bounded: the call has its own time limit
+        else:
+            url = endpoint + ("&" if "?" in endpoint else "?") + query_string if query_string else endpoint
+            answer = self._call(route, endpoint, method, url, headers, body)
+        if answer.warning is not None:
+            route.warn(endpoint, answer.warning)
         with route.lock:
-            route.calls.append((endpoint, time.monotonic() - started, status))
-        return status, content_type, data
+            route.calls.append((endpoint, answer.seconds, answer.status))
+        return answer.status, answer.content_type, answer.data
 
-    def _call(self, route: Route, method: str, url: str, headers: dict[str, str], body: bytes,
-              started: float) -> tuple[int, str, bytes]:  # fmt: skip
+    def _call(self, route: Route, endpoint: str, method: str, url: str, headers: dict[str, str],
+              body: bytes) -> _Answer:  # fmt: skip
+        """One call to a partner, never raising: its answer, or a 502 with the reason as a warning."""
+        started = time.monotonic()
+        warning = None
+        try:
+            status, content_type, data = self._fetch(route, method, url, headers, body, started)
+        except _Failed as exc:
+            warning = str(exc)
+        except httpx.TimeoutException:
+            warning = f"no answer within the SERVICE time limit of {route.timeout:g} s"
+        except httpx.HTTPError as exc:
+            warning = f"unreachable ({type(exc).__name__}: {exc or 'connection failed'})"
+        if warning is not None:
+            status, content_type, data = 502, "text/plain", f"{warning}\n".encode()
+        return _Answer(status, content_type, data, time.monotonic() - started, warning)
+
+    def _fetch(self, route: Route, method: str, url: str, headers: dict[str, str], body: bytes,
+               started: float) -> tuple[int, str, bytes]:  # fmt: skip
         deadline = started + route.timeout
         with self._client.stream(
             method, url, headers=headers, content=body or None, timeout=httpx.Timeout(route.timeout)
@@ -147,6 +178,47 @@ class ServiceGateway:
 
 class _Failed(Exception):
     pass
+
+
+@dataclass
+class _Answer:
+    status: int
+    content_type: str
+    data: bytes
+    seconds: float
+    warning: str | None = None
+
+
+PREFETCH_HEADERS = {
+    "accept": "application/sparql-results+json",
+    "content-type": "application/sparql-query",
+}
+_QUERY_FORMS = {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}
+
+
+def _single_patterns(query: str, found: QueryScan, endpoints: list[str]) -> dict[int, str]:
+    """endpoint index -> ``<prologue> SELECT * WHERE { pattern }`` for each endpoint named by one SERVICE only."""
+    toks = tokens(query)
+    prologue_end = next((t.start for t in toks if t.kind == "word" and t.text.upper() in _QUERY_FORMS), None)
+    if prologue_end is None:
+        return {}
+    counts = {e: found.services.count(e) for e in endpoints}
+    out: dict[int, str] = {}
+    for (_, end), endpoint in zip(found.service_spans, found.services, strict=True):
+        if endpoint is None or counts[endpoint] != 1:
+            continue
+        opening = next((k for k, t in enumerate(toks) if t.start >= end), None)
+        if opening is None or toks[opening].text != "{":
+            continue
+        depth = 0
+        for tok in toks[opening:]:
+            if tok.kind == "punct" and tok.text in "{}":
+                depth += 1 if tok.text == "{" else -1
+                if depth == 0:
+                    block = query[toks[opening].start : tok.end]
+                    out[endpoints.index(endpoint)] = f"{query[:prologue_end]}SELECT * WHERE {block}"
+                    break
+    return out
 
 
 def _handler(gateway: ServiceGateway) -> type[BaseHTTPRequestHandler]:

@@ -17,6 +17,7 @@ from loaders import detect
 from loaders.base import read_head
 from loaders.biosample import LOADER
 from tests.conftest import RECORDS, TEST_DATA, shacl_report, to_rdflib
+from tests.loaders.facts import values
 from tests.snapshots import assert_snapshot
 
 SAMPLES = RECORDS / "ena" / "biosamples_json_recodid_covid19_samples.json"
@@ -38,10 +39,6 @@ def rdf(accession: str) -> rdflib.Graph:
 
 def ref(prefix: str, local_id: str) -> rdflib.URIRef:
     return rdflib.URIRef(iris.entity(prefix, local_id).value)
-
-
-def values(graph: rdflib.Graph, subject: rdflib.term.Node, slot) -> set[str]:
-    return {str(o) for o in graph.objects(subject, rdflib.URIRef(slot.uri))}
 
 
 def one(graph: rdflib.Graph, subject: rdflib.term.Node, slot) -> str:

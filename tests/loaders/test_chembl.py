@@ -11,11 +11,12 @@ from pyoxigraph import NamedNode
 
 import loaders
 from covid_portal import iris
-from covid_portal.records import RDF_TYPE, FileFormatError, RawRecord, RecordError, RecordGraph
+from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph
 from covid_portal.terms import C, S
 from covid_portal.validate import default_validator
 from loaders.base import read_head
 from tests.conftest import RECORDS, TEST_DATA, shacl_report, to_rdflib
+from tests.loaders.facts import typed, values
 from tests.snapshots import assert_snapshot
 
 CHEMBL = RECORDS / "chembl"
@@ -47,14 +48,6 @@ def graphs(name: str) -> dict[str, RecordGraph]:
         assert not isinstance(record, RecordError), str(record)
         out[record.record_id] = LOADER.to_rdf(record)
     return out
-
-
-def values(graph: RecordGraph, subject: NamedNode, slot) -> set[str]:
-    return {t.object.value for t in graph.triples if t.subject == subject and t.predicate == slot.node}
-
-
-def typed(graph: RecordGraph, node: NamedNode, cls) -> bool:
-    return any(t.subject == node and t.predicate == RDF_TYPE and t.object == cls.node for t in graph.triples)
 
 
 def ref(prefix: str, local: str) -> NamedNode:

@@ -14,6 +14,7 @@ from covid_portal.terms import C, S
 from loaders.base import read_head
 from loaders.cord19 import LOADER
 from tests.conftest import RECORDS, TEST_DATA, shacl_report, to_rdflib
+from tests.loaders.facts import values as objects
 from tests.snapshots import assert_snapshot
 
 DIR = RECORDS / "europepmc"
@@ -31,10 +32,6 @@ def load(path: Path) -> RecordGraph:
 
 def node(prefix: str, local_id: str) -> rdflib.URIRef:
     return rdflib.URIRef(iris.entity(prefix, local_id).value)
-
-
-def objects(graph: rdflib.Graph, subject: rdflib.term.Node, slot) -> set[str]:
-    return {str(o) for o in graph.objects(subject, rdflib.URIRef(slot.uri))}
 
 
 def paper(sha: str) -> rdflib.URIRef:

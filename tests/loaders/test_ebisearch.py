@@ -15,6 +15,7 @@ from covid_portal.terms import C, S
 from loaders.base import read_head
 from loaders.ebisearch import LOADER
 from tests.conftest import RECORDS, TEST_DATA, shacl_report, to_rdflib
+from tests.loaders.facts import values as objects
 from tests.snapshots import assert_snapshot
 
 DIR = TEST_DATA / "ebisearch"
@@ -41,10 +42,6 @@ def rdf(record_id: str) -> rdflib.Graph:
 
 def node(prefix: str, local_id: str) -> rdflib.URIRef:
     return rdflib.URIRef(iris.entity(prefix, local_id).value)
-
-
-def objects(graph: rdflib.Graph, subject: rdflib.term.Node, slot) -> set[str]:
-    return {str(o) for o in graph.objects(subject, rdflib.URIRef(slot.uri))}
 
 
 def is_a(graph: rdflib.Graph, subject: rdflib.term.Node, cls) -> bool:

@@ -18,6 +18,7 @@ from covid_portal.terms import C, S
 from loaders.base import read_head
 from loaders.europepmc import LOADER
 from tests.conftest import RECORDS, TEST_DATA, shacl_report, to_rdflib
+from tests.loaders.facts import values as objects
 from tests.snapshots import assert_snapshot
 
 DIR = RECORDS / "europepmc"
@@ -68,10 +69,6 @@ def rdf(path: Path, record_id: str) -> rdflib.Graph:
 
 def node(prefix: str, local_id: str) -> rdflib.URIRef:
     return rdflib.URIRef(iris.entity(prefix, local_id).value)
-
-
-def objects(graph: rdflib.Graph, subject: rdflib.term.Node, slot) -> set[str]:
-    return {str(o) for o in graph.objects(subject, rdflib.URIRef(slot.uri))}
 
 
 def authors(graph: rdflib.Graph, pub: rdflib.term.Node) -> dict[int, dict[str, set[str]]]:

@@ -16,10 +16,11 @@ import pytest
 
 import loaders
 from covid_portal import iris
-from covid_portal.records import RDF_TYPE, FileFormatError, RawRecord, RecordError, RecordGraph
+from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph
 from covid_portal.terms import C, S
 from loaders.base import read_head
 from tests.conftest import RECORDS, TEST_DATA, shacl_report, to_rdflib
+from tests.loaders.facts import typed, values
 from tests.snapshots import assert_snapshot
 
 LOADER = loaders.get("intact")
@@ -36,14 +37,6 @@ def graphs() -> dict[str, RecordGraph]:
         assert isinstance(record, RawRecord), str(record)
         out[record.record_id] = LOADER.to_rdf(record)
     return out
-
-
-def values(graph: RecordGraph, subject: object, slot: object) -> set[str]:
-    return {t.object.value for t in graph.triples if t.subject == subject and t.predicate == slot.node}  # type: ignore[attr-defined]
-
-
-def typed(graph: RecordGraph, node: object, cls: object) -> bool:
-    return any(t.subject == node and t.predicate == RDF_TYPE and t.object == cls.node for t in graph.triples)  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------ detection, counts, validity

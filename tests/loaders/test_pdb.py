@@ -17,6 +17,7 @@ from loaders import detect, get
 from loaders.base import read_head
 from loaders.pdb import WANTED, CifError, read_blocks
 from tests.conftest import RECORDS, TEST_DATA, shacl_report, to_rdflib
+from tests.loaders.facts import typed, values
 from tests.snapshots import assert_snapshot
 
 LOADER = get("pdb")
@@ -48,18 +49,6 @@ def graphs(name: str) -> tuple[RecordGraph, ...]:
 def graph_of(name: str) -> RecordGraph:
     (graph,) = graphs(name)
     return graph
-
-
-def values(graph: RecordGraph, subject: str, slot: object) -> set[str]:
-    predicate = slot.node  # type: ignore[attr-defined]
-    return {t.object.value for t in graph.triples if t.subject.value == subject and t.predicate == predicate}
-
-
-def typed(graph: RecordGraph, subject: str, cls: object) -> bool:
-    return any(
-        t.subject.value == subject and t.predicate.value == RDF_TYPE and t.object == cls.node  # type: ignore[attr-defined]
-        for t in graph.triples
-    )
 
 
 # ---------------------------------------------------------------------- every real file

@@ -14,6 +14,7 @@ from covid_portal.terms import C, S
 from covid_portal.validate import default_validator
 from loaders.base import read_head
 from tests.conftest import RECORDS, TEST_DATA, shacl_report, to_rdflib
+from tests.loaders.facts import values
 from tests.snapshots import assert_snapshot
 
 PRIDE = RECORDS / "pride"
@@ -45,10 +46,6 @@ def graphs(path: Path) -> list[RecordGraph]:
 def one(path: Path) -> RecordGraph:
     (graph,) = graphs(path)
     return graph
-
-
-def values(graph: RecordGraph, subject: NamedNode, slot) -> set[str]:
-    return {t.object.value for t in graph.triples if t.subject == subject and t.predicate == slot.node}
 
 
 def subjects_of_type(graph: RecordGraph, cls) -> set:

@@ -20,6 +20,7 @@ from covid_portal.terms import C, S
 from loaders import detect, get
 from loaders.base import read_head
 from tests.conftest import RECORDS, TEST_DATA, shacl_report, to_rdflib
+from tests.loaders.facts import typed, values
 from tests.snapshots import assert_snapshot
 
 LOADER = get("uniprot")
@@ -55,20 +56,8 @@ def graph_of(name: str, accession: str) -> RecordGraph:
     return next(g for g in graphs(name) if g.record_id == accession)
 
 
-def values(graph: RecordGraph, subject: str, slot: object) -> set[str]:
-    predicate = slot.node  # type: ignore[attr-defined]
-    return {t.object.value for t in graph.triples if t.subject.value == subject and t.predicate == predicate}
-
-
 def has(graph: RecordGraph, subject: str, slot: object, obj: str) -> bool:
     return obj in values(graph, subject, slot)
-
-
-def typed(graph: RecordGraph, subject: str, cls: object) -> bool:
-    return any(
-        t.subject.value == subject and t.predicate.value == RDF_TYPE and t.object == cls.node  # type: ignore[attr-defined]
-        for t in graph.triples
-    )
 
 
 # ---------------------------------------------------------------------- every real file
