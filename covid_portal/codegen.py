@@ -195,6 +195,11 @@ def render_terms() -> str:
         for name in view.class_descendants("Entity", reflexive=False)
         if not view.get_class(name).abstract
     )
+    lines += ["", "", "# Permissible values of each enum of the schema.", "ENUMS: dict[str, frozenset[str]] = {"]
+    for name in sorted(view.all_enums()):
+        values = sorted(view.get_enum(name).permissible_values or {})
+        lines.append(f"    {name!r}: frozenset({values!r}),")
+    lines.append("}")
     lines += [
         "",
         "",

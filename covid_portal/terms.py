@@ -205,6 +205,14 @@ class S:
     volume = SlotTerm('volume', 'http://purl.org/ontology/bibo/volume', 'literal', None, False)
 
 
+# Permissible values of each enum of the schema.
+ENUMS: dict[str, frozenset[str]] = {
+    'MoleculeTypeEnum': frozenset(['genomic DNA', 'genomic RNA', 'mRNA', 'other DNA', 'other RNA', 'transcribed RNA', 'unassigned DNA', 'unassigned RNA', 'viral cRNA']),
+    'PublicationTypeEnum': frozenset(['book', 'journal article', 'other', 'preprint', 'review']),
+    'StructureMethodEnum': frozenset(['ELECTRON CRYSTALLOGRAPHY', 'ELECTRON MICROSCOPY', 'EPR', 'FIBER DIFFRACTION', 'FLUORESCENCE TRANSFER', 'HYBRID', 'INFRARED SPECTROSCOPY', 'NEUTRON DIFFRACTION', 'OTHER', 'POWDER DIFFRACTION', 'SOLID-STATE NMR', 'SOLUTION NMR', 'SOLUTION SCATTERING', 'THEORETICAL MODEL', 'X-RAY DIFFRACTION']),
+}
+
+
 # Classes that are `is_a: Entity` (accession, same_as, see_also, mentioned_in...): the portal's entities.
 ENTITY_CLASS_URIS = frozenset(
     {

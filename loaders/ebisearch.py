@@ -46,7 +46,7 @@ from pyoxigraph import NamedNode
 from covid_portal.publications import DATABASES, insdc_entity
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
 from covid_portal.slots import ClassTerm, SlotTerm
-from covid_portal.terms import C, S
+from covid_portal.terms import ENUMS, C, S
 from loaders import _insdc as insdc
 from loaders.base import Loader, json_raw, read_json
 
@@ -60,17 +60,7 @@ SEQUENCE_DOMAINS = {"embl-covid19", "sequences"}
 READ_DOMAINS = {"sra-experiment-covid19", "raw-reads"}
 OTHER_DOMAINS = ("uniprot", "pdbe", "pride", "chembl-molecule", "chembl-target", "biosamples")
 
-MOLECULE_TYPES = {
-    "genomic RNA",
-    "viral cRNA",
-    "mRNA",
-    "genomic DNA",
-    "other RNA",
-    "other DNA",
-    "transcribed RNA",
-    "unassigned RNA",
-    "unassigned DNA",
-}
+MOLECULE_TYPES = ENUMS["MoleculeTypeEnum"]  # the INSDC /mol_type vocabulary, from the schema
 # field name in the portal / EBI Search -> schema slot (literal fields)
 TEXT_FIELDS: dict[str, SlotTerm] = {
     "lineage": S.lineage,

@@ -32,7 +32,7 @@ from pyoxigraph import NamedNode
 
 from covid_portal import iris
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
-from covid_portal.terms import C, S
+from covid_portal.terms import ENUMS, C, S
 from loaders._insdc import (
     add_host,
     add_place,
@@ -729,20 +729,7 @@ def _split(value: Any) -> list[str]:
     return [part.strip() for part in str(value).split(";") if part.strip()]
 
 
-# the schema's MoleculeTypeEnum: the INSDC /mol_type vocabulary
-_MOLECULE_TYPES = frozenset(
-    {
-        "genomic RNA",
-        "viral cRNA",
-        "mRNA",
-        "genomic DNA",
-        "other RNA",
-        "other DNA",
-        "transcribed RNA",
-        "unassigned RNA",
-        "unassigned DNA",
-    }
-)
+_MOLECULE_TYPES = ENUMS["MoleculeTypeEnum"]  # the INSDC /mol_type vocabulary, from the schema
 
 
 def _molecule_type(value: Any) -> str | None:

@@ -21,15 +21,11 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from covid_portal import resources
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
-from covid_portal.terms import C, S
+from covid_portal.terms import ENUMS, C, S
 from loaders.base import Loader, iter_lines, json_raw, link_publication, read_json, reference
 
 log = logging.getLogger(__name__)
@@ -238,17 +234,12 @@ class PdbLoader(Loader):
         return graph
 
 
-@cache
-def _methods() -> frozenset[str]:
-    """The permissible values of StructureMethodEnum, read from the schema (the one source of truth)."""
-    with resources.path(*resources.SCHEMA).open(encoding="utf-8") as fh:
-        schema = yaml.safe_load(fh)
-    return frozenset(schema["enums"]["StructureMethodEnum"]["permissible_values"])
+METHODS = ENUMS["StructureMethodEnum"]  # generated from the schema (the one source of truth)
 
 
 def _method(text: str) -> str:
     value = text.strip().upper()
-    if value not in _methods():
+    if value not in METHODS:
         log.info("experimental method %r is not in StructureMethodEnum; recorded as OTHER", text)
         return "OTHER"
     return value
