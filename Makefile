@@ -80,6 +80,7 @@ bench: install  ## run the benchmarks at their default sizes, a few minutes each
 	$(PY) -m bench.ingest
 	$(PY) -m bench.query
 	$(PY) -m bench.scale
+	$(PY) -m bench.federation
 
 bench-full: install  ## the documented curve: ingest and scale up to 1M records, queries at 100k (about 2 hours)
 	$(PY) -m bench.ingest --records 10000 100000 1000000

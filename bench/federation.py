@@ -40,8 +40,24 @@ ACCEPT = {"accept": "application/sparql-results+json"}
 
 
 def _store(path: Path, paths: list[Path]) -> Path:
-    if not (path / "CURRENT").exists():  # reused across runs: the records do not change
-        Pipeline().run(paths, StoreDir(path, remote=None), fresh=True)
+    """A store of ``paths`` (reused across runs: the records do not change), compacted.
+
+    A published version can carry an unflushed write-ahead log, which a read-only handle replays
+    into memory on every open; queries then run up to 1.5x slower (measured on the nl slice: 9.7
+    against 6.0 ms after compaction). Every store here is compacted alike, so the comparison is fair.
+    """
+    store_dir = StoreDir(path, remote=None)
+    if not (path / "CURRENT").exists():
+        Pipeline().run(paths, store_dir, fresh=True)
+    marker = path / "compacted"
+    if not marker.exists():
+        import pyoxigraph as ox
+
+        live = ox.Store(str(store_dir.live_path()))
+        live.optimize()
+        live.flush()
+        del live
+        marker.touch()
     return path
 
 
@@ -109,7 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.repeat} timed runs per query and setup, alternating, after one warm-up run whose answers were "
         "compared (equal). Each node, and the union store, is its own server process (uvicorn + query "
         "workers) on 127.0.0.1; the federated query is sent to `central`, which calls `nl` and `dk` (and "
-        "itself) with SERVICE through its per-query gateway (server/service_gateway.py).",
+        "itself) with SERVICE through its per-query gateway (server/service_gateway.py), which sends the "
+        "SERVICE patterns to the nodes in parallel; the single store answers the same query without SERVICE.",
+        "Every store is compacted (pyoxigraph optimize) before timing: the published versions carried an "
+        "unflushed write-ahead log that made the nl slice 1.5x slower per query than the union store, and "
+        "the federated/single ratio 2.1-2.4x. Before the gateway sent SERVICE patterns in parallel and ran "
+        "SERVICE to the node itself locally, the ratios were 2.3-2.5x.",
         f"Target: federated at most 2x the single store. Worst ratio: {worst:.2f}x "
         f"({'met' if worst <= 2 else 'NOT met'}).",
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from pathlib import Path
 
 from bench import common
 from bench.common import median, mib, percentile, si
@@ -43,6 +44,12 @@ print(json.dumps(out))
 """
 
 
+def _quads(live: Path) -> int:
+    import pyoxigraph as ox
+
+    return len(ox.Store.read_only(str(live)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.scale",
@@ -58,8 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         "--query-budget", type=float, default=5.0, help="stop repeating a query once one run takes this long (5 s)"
     )
     parser.add_argument("--keep-store", action="store_true", help="keep the loaded stores in --workdir")
+    parser.add_argument(
+        "--store", type=Path, default=None,
+        help="measure this already loaded store (e.g. from bench.ingest --keep-store) instead of loading; "
+        "give its record count as the one --records value",
+    )  # fmt: skip
     common.add_common_options(parser)
     args = parser.parse_args(argv)
+    if args.store is not None and len(args.records) != 1:
+        parser.error("--store measures one store: give its record count as the one --records value")
     args.workdir.mkdir(parents=True, exist_ok=True)
     info = common.machine()
     from covid_portal.store import StoreDir
@@ -67,10 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     load_rows = []
     latencies: dict[int, dict[str, list[float]]] = {}
     for n in args.records:
-        _, paths = common.records(n, args.seed, args.workdir)
-        store = args.workdir / f"scale-store-{n}-s{args.seed}"
-        print(f"[{n:,}] loading ...", file=sys.stderr, flush=True)
-        load = common.load_store(paths, store)
+        if args.store is not None:
+            store = args.store
+            live = StoreDir(store).live_path()
+            assert live is not None, f"{store} holds no published version"
+            load = common.Measured(float("nan"), float("nan"), 0, {"quads": _quads(live)})
+        else:
+            _, paths = common.records(n, args.seed, args.workdir)
+            store = args.workdir / f"scale-store-{n}-s{args.seed}"
+            print(f"[{n:,}] loading ...", file=sys.stderr, flush=True)
+            load = common.load_store(paths, store)
         r = load.result
         live = StoreDir(store).live_path()
         assert live is not None
@@ -87,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             QUERY_CODE, {"live": str(live), "repeats": args.repeats, "budget": args.query_budget}
         )
         latencies[n] = queries.result
-        if not args.keep_store:
+        if not args.keep_store and args.store is None:
             shutil.rmtree(store, ignore_errors=True)
 
     load_table = common.table(
@@ -114,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         "Targets: 1M records loaded and validated end to end in under 10 minutes; every example query p50 under 1 s "
         "at 1M records; 10M records loaded with memory bounded (the long run, docs/benchmarks.md).",
     ]
+    if args.store is not None:
+        notes.append(f"store {args.store} was loaded earlier (bench.ingest --keep-store): its load figures "
+                     "(nan here) are in that run's section")  # fmt: skip
     body = load_table + "\n\n" + query_table
     common.report("Scale", body, started_machine=info, notes=notes, save=not args.no_save)
     return 0

@@ -80,7 +80,7 @@ def _fail(message: str) -> None:
 @click.option("--source", help="Force the loader instead of detecting the format (see `covid-portal sources`).")
 @click.option("--strict", is_flag=True, help="Stop at the first bad file or record (nothing is published).")
 @click.option("--replace", is_flag=True, help="Build the graph from these files only, replacing the whole store.")
-@click.option("--batch-size", default=2000, show_default=True, help="Records written per transaction.")
+@click.option("--batch-size", default=5000, show_default=True, help="Records written to the store per batch.")
 @pass_ctx
 def load(
     ctx: Context, paths: tuple[Path, ...], source: str | None, strict: bool, replace: bool, batch_size: int
@@ -309,9 +309,12 @@ def serve(ctx: Context, host: str, port: int, query_timeout: float | None, base_
 def _register_commands() -> None:
     """Commands that live beside the library code they drive."""
     from covid_portal.fair_check import fair_check_command
+    from covid_portal.federation.cli import add_partner_command, export_index_command
     from covid_portal.generate.cli import generate_command
     from covid_portal.harvest.cli import harvest_command, update_command
 
+    main.add_command(add_partner_command, "add-partner")
+    main.add_command(export_index_command, "export-index")
     main.add_command(fair_check_command, "fair-check")
     main.add_command(generate_command, "generate")
     main.add_command(harvest_command, "harvest")

@@ -82,8 +82,10 @@ class NodeCheck:
     closed: bool = False
     allowed_predicates: frozenset[str] = frozenset()
     properties: list[PropertyCheck] = field(default_factory=list)
-    # (path, min count, max count, value tests): what Validator._conforms runs (see _value_tests)
-    fast: tuple[tuple[str, int, float, tuple[ValueTest, ...]], ...] = ()
+    # what Validator._conforms runs: the (path, min count) of required properties, and per path the
+    # (max count, value tests) of its property shapes (see _value_tests)
+    required: tuple[tuple[str, int], ...] = ()
+    by_path: dict[str, list[tuple[float, tuple[ValueTest, ...]]]] = field(default_factory=dict)
 
 
 ValueTest = Callable[[NamedNode | BlankNode | Literal, dict], bool]
@@ -198,10 +200,10 @@ class Validator:
             node.properties.append(check)
             allowed.add(check.path)
         node.allowed_predicates = frozenset(allowed)
-        node.fast = tuple(
-            (p.path, p.min_count or 0, math.inf if p.max_count is None else p.max_count, _value_tests(p))
-            for p in node.properties
-        )
+        node.required = tuple((p.path, p.min_count) for p in node.properties if p.min_count)
+        for p in node.properties:
+            limit = math.inf if p.max_count is None else p.max_count
+            node.by_path.setdefault(p.path, []).append((limit, _value_tests(p)))
         return node
 
     @staticmethod
@@ -263,7 +265,8 @@ class Validator:
         def add_focus(term: NamedNode | BlankNode, checks: list[NodeCheck]) -> None:
             entry = focus.get(term)
             if entry is None:
-                focus[term] = entry = []
+                focus[term] = list(checks)  # the lists of by_class etc. hold each shape once
+                return
             for c in checks:
                 if c not in entry:
                     entry.append(c)
@@ -309,23 +312,24 @@ class Validator:
     @staticmethod
     def _conforms(props: dict[str, list], types: dict, node: NodeCheck) -> bool:
         """True when ``node`` reports nothing for this focus node (the fast path of :meth:`check`)."""
-        for path, min_count, max_count, tests in node.fast:
+        for path, min_count in node.required:
             values = props.get(path)
-            if values is None:
-                if min_count:
+            if values is None or len(values) < min_count:
+                return False
+        by_path = node.by_path
+        for pred, values in props.items():
+            shapes = by_path.get(pred)
+            if shapes is None:
+                if node.closed and pred not in node.allowed_predicates:
                     return False
                 continue
-            if not min_count <= len(values) <= max_count:
-                return False
-            for test in tests:
-                for value in values:
-                    if not test(value, types):
-                        return False
-        if node.closed:
-            allowed = node.allowed_predicates
-            for pred in props:
-                if pred not in allowed:
+            for max_count, tests in shapes:
+                if len(values) > max_count:
                     return False
+                for test in tests:
+                    for value in values:
+                        if not test(value, types):
+                            return False
         return True
 
     def _check_node(self, key: str, props: dict[str, list], types: dict, node: NodeCheck) -> list[Violation]:

@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["Retry-After", "Content-Type", "Vary"],
+        expose_headers=["Retry-After", "Content-Type", "Vary", "Warning", "X-Federation-Warnings"],
         max_age=3600,
     )
     app.include_router(sparql_router(settings, pool))

@@ -19,7 +19,9 @@ and the server says so in ``Warning`` / ``X-Federation-Warnings`` headers); a pl
 the query (502, with the warning as the message). Either way it happens within ``service_timeout``,
 never at the end of the query's time limit.
 
-Speed: pyoxigraph calls SERVICE endpoints one after the other, and each call costs a round trip
+Speed: a SERVICE to this node's own endpoint, in a query over the union default graph, is
+evaluated locally (the clause becomes a plain group: same answer, no hop). pyoxigraph calls SERVICE
+endpoints one after the other, and each call costs a round trip
 through the partner's server. So when a partner appears in exactly one SERVICE clause, the gateway
 sends that clause's pattern (``SELECT * WHERE { ... }`` with the query's prologue, which is what
 pyoxigraph sends too: it passes no bindings) to every such partner at once, as soon as the query is
@@ -91,17 +93,30 @@ class ServiceGateway:
         return f"http://{host}:{port}"
 
     @contextlib.contextmanager
-    def route(self, query: str, base_iri: str | None, timeout: float, max_bytes: int) -> Iterator[tuple[str, Route]]:
-        """The query rewritten to call its SERVICE endpoints through the gateway, and the route's record."""
+    def route(self, query: str, base_iri: str | None, timeout: float, max_bytes: int,
+              local: str | None = None) -> Iterator[tuple[str, Route]]:  # fmt: skip
+        """The query rewritten to call its SERVICE endpoints through the gateway, and the route's record.
+
+        ``local``: this node's own endpoint, when the query's dataset is the one that endpoint serves (the
+        union default graph): ``SERVICE <local> { P }`` is then evaluated here as ``{ P }``, saving a hop.
+        """
         found = scan(query, base_iri or "")
-        endpoints = list(dict.fromkeys(e for e in found.services if e is not None))
+        here = local.rstrip("/") if local else None
+        endpoints = list(dict.fromkeys(e for e in found.services if e is not None and e.rstrip("/") != here))
         token = secrets.token_urlsafe(16)
         route = Route(endpoints, timeout, max_bytes)
+        toks = tokens(query)
+        keyword = {t.start: k for k, t in enumerate(toks)}
         pieces, last = [], 0
         for (start, end), endpoint in zip(found.service_spans, found.services, strict=True):
             if endpoint is None:  # refused by the server before; left for pyoxigraph to reject
                 continue
-            pieces += [query[last:start], f"<{self.base}/{token}/{endpoints.index(endpoint)}>"]
+            if endpoint.rstrip("/") == here:  # drop "SERVICE [SILENT] <local>", keep its group
+                k = keyword[start] - 1
+                k -= 1 if toks[k].text.upper() == "SILENT" else 0
+                pieces.append(query[last : toks[k].start])
+            else:
+                pieces += [query[last:start], f"<{self.base}/{token}/{endpoints.index(endpoint)}>"]
             last = end
         pieces.append(query[last:])
         base = f"BASE <{base_iri}>\n" if base_iri else ""  # as the query itself is parsed
@@ -205,7 +220,7 @@ def _single_patterns(query: str, found: QueryScan, endpoints: list[str]) -> dict
     counts = {e: found.services.count(e) for e in endpoints}
     out: dict[int, str] = {}
     for (_, end), endpoint in zip(found.service_spans, found.services, strict=True):
-        if endpoint is None or counts[endpoint] != 1:
+        if counts.get(endpoint) != 1:  # a variable, this node itself, or named in several clauses
             continue
         opening = next((k for k, t in enumerate(toks) if t.start >= end), None)
         if opening is None or toks[opening].text != "{":

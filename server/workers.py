@@ -228,7 +228,9 @@ def _federation(task: dict[str, Any], store: Any) -> contextlib.AbstractContextM
         from server.service_gateway import ServiceGateway
 
         _GATEWAY.append(ServiceGateway())
-    return _GATEWAY[0].route(task["query"], task["base_iri"], task["service_timeout"], task["service_max_bytes"])
+    union = task["union_default_graph"] and task["default_graphs"] is None and task["named_graphs"] is None
+    local = task["base_iri"] if union else None  # the endpoint's own URL: its SERVICE clauses run here
+    return _GATEWAY[0].route(task["query"], task["base_iri"], task["service_timeout"], task["service_max_bytes"], local)
 
 
 def _forward(store: RemoteStore, query: str, task: dict[str, Any], conn: Connection, writer: _ChunkWriter) -> None:

@@ -80,6 +80,10 @@ def virtuoso_server(folder: Path) -> Iterator[RemoteConfig]:
     ini = ini.replace("/var/lib/virtuoso-opensource-7/db", str(folder))
     ini = ini.replace("ServerPort               = 1111", f"ServerPort               = 127.0.0.1:{sql_port}")
     ini = ini.replace("ServerPort                  = 8890", f"ServerPort                  = 127.0.0.1:{http_port}")
+    # Virtuoso cuts SPARQL answers at ResultSetMaxRows (10,000) without saying so, and stops queries at
+    # MaxQueryExecutionTime: the portal needs whole answers (search index, VoID); see docs/deploy.md
+    ini = ini.replace("ResultSetMaxRows           = 10000", "ResultSetMaxRows           = 100000000")
+    ini = ini.replace("MaxQueryExecutionTime      = 60", "MaxQueryExecutionTime      = 0")
     (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
     log = (folder / "virtuoso.out").open("w")
     process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(folder / "virtuoso.ini")],

@@ -63,10 +63,11 @@ def test_exported_fields_come_back(federation: Federation, tmp_path: Path) -> No
     assert sample["fields"]["TAXON"] == ["2697049"]
     imported = tmp_path / "imported"
     Pipeline().run([tmp_path / "index.json"], StoreDir(imported, remote=None), fresh=True)
-    rows = StoreDir(imported, remote=None).open_read().query(
+    cp = "https://w3id.org/covid-portal/vocab/"
+    query = (
         f"SELECT ?country ?taxon WHERE {{ <https://identifiers.org/biosample:{sample['id']}> "
-        "<https://w3id.org/covid-portal/vocab/country> ?country ; <https://w3id.org/covid-portal/vocab/taxon> ?taxon }",
-        use_default_graph_as_union=True,
+        f"<{cp}country> ?country ; <{cp}taxon> ?taxon }}"
     )
+    rows = StoreDir(imported, remote=None).open_read().query(query, use_default_graph_as_union=True)
     found = [(r["country"].value, r["taxon"].value) for r in rows]
     assert found == [("Netherlands", "http://purl.obolibrary.org/obo/NCBITaxon_2697049")]

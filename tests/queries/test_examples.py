@@ -36,3 +36,19 @@ def test_example_answers_on_the_demo_graph(demo_store: ox.Store, example: exampl
         assert any(expectation.matches(row[expectation.variable]) for row in rows), (
             f"{example.name}: no row with ?{expectation.variable} = {expectation.value}"
         )
+
+
+@pytest.mark.parametrize("example", examples.federated_examples(), ids=lambda e: e.name)
+def test_federated_example_answers_on_the_demo_graph_without_service(
+    demo_store: ox.Store, example: examples.Example
+) -> None:
+    """queries/federated: every node placeholder is filled in by substitute(), and the query without its
+    SERVICE clauses answers on one store with everything (tests/federation runs them across real nodes)."""
+    assert examples.nodes(example.query)
+    assert "{{" not in examples.substitute(example.query, dict.fromkeys(examples.nodes(example.query), "http://x/"))
+    rows = list(demo_store.query(examples.unfederate(example.query), use_default_graph_as_union=True))
+    assert rows, f"{example.name}: empty answer"
+    for expectation in example.expectations:
+        assert any(expectation.matches(row[expectation.variable]) for row in rows), (
+            f"{example.name}: no row with ?{expectation.variable} = {expectation.value}"
+        )
