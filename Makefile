@@ -82,7 +82,7 @@ bench: install  ## run the benchmarks at their default sizes, a few minutes each
 	$(PY) -m bench.scale
 	$(PY) -m bench.federation
 
-bench-full: install  ## the documented curve: ingest and scale up to 1M records, queries at 100k (about 2 hours)
+bench-full: install  ## the documented curve: ingest and scale up to 1M records, queries at 100k (about 3 hours)
 	$(PY) -m bench.ingest --records 10000 100000 1000000
 	$(PY) -m bench.query --records 100000 --rdflib-records 10000
 	$(PY) -m bench.scale --records 10000 100000 1000000
