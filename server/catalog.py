@@ -110,7 +110,10 @@ class Dumps:
 
     def _write(self, version: str, folder: Path, missing: list[tuple[tuple[str, str], Path]]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        store = ox.Store.read_only(str(self.store_dir.versions_dir / version))
+        if self.store_dir.remote is not None:
+            store = self.store_dir.open_read()  # a remote store has one state: read it through the protocol
+        else:
+            store = ox.Store.read_only(str(self.store_dir.versions_dir / version))
         by_source: dict[str, list[tuple[str, Path]]] = {}
         for (source, ext), path in missing:
             by_source.setdefault(source, []).append((ext, path))

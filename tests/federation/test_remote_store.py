@@ -114,3 +114,20 @@ def test_construct_and_the_protocol_dataset_are_forwarded(remote: Remote, embedd
     assert response.headers["content-type"].startswith("application/n-triples")
     expected = local.query(query, default_graph=[ox.NamedNode(graph)])
     assert len(response.text.strip().splitlines()) == len(list(expected)) > 10
+
+
+def test_catalogue_dumps_are_read_from_the_remote_store(remote: Remote, embedded: Path) -> None:
+    """The catalogue's downloads come from the remote store too, and hold the same quads as embedded."""
+    catalog = httpx.get(remote.server.url + "/catalog", headers={"accept": "application/n-triples"}, timeout=60)
+    assert catalog.status_code == 200, catalog.text
+    download = "http://www.w3.org/ns/dcat#downloadURL"
+    urls = [line.split(" ")[2].strip("<>") for line in catalog.text.splitlines() if f"<{download}>" in line]
+    pride = [url for url in urls if url.endswith("/pride.nq")]
+    assert pride, urls
+    dump = httpx.get(pride[0], timeout=120)
+    assert dump.status_code == 200, dump.text[:300]
+    served = {line for line in dump.text.splitlines() if "/record/pride/" in line}
+    local = StoreDir(embedded, remote=None).open_read()
+    graphs = [g for g in local.named_graphs() if "/record/pride/" in g.value]
+    expected = {str(q) + " ." for g in graphs for q in local.quads_for_pattern(None, None, None, g)}
+    assert served and len(served) == len(expected)
