@@ -81,9 +81,22 @@ def _fail(message: str) -> None:
 @click.option("--strict", is_flag=True, help="Stop at the first bad file or record (nothing is published).")
 @click.option("--replace", is_flag=True, help="Build the graph from these files only, replacing the whole store.")
 @click.option("--batch-size", default=5000, show_default=True, help="Records written to the store per batch.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    envvar="COVID_PORTAL_LOAD_JOBS",
+    help="Processes that map and validate records (default: one per core; 1: all in this process).",
+)
 @pass_ctx
 def load(
-    ctx: Context, paths: tuple[Path, ...], source: str | None, strict: bool, replace: bool, batch_size: int
+    ctx: Context,
+    paths: tuple[Path, ...],
+    source: str | None,
+    strict: bool,
+    replace: bool,
+    batch_size: int,
+    jobs: int | None,
 ) -> None:
     """Load record files or folders (formats detected from content) into the store.
 
@@ -102,7 +115,9 @@ def load(
     files = iter_files(paths)
     total = sum(p.stat().st_size for p in files)
     progress = _Progress(total, enabled=ctx.verbosity >= 0 and sys.stderr.isatty())
-    pipeline = Pipeline(source=source, strict=strict, batch_size=batch_size, on_progress=progress.update)
+    pipeline = Pipeline(
+        source=source, strict=strict, batch_size=batch_size, on_progress=progress.update, jobs=jobs
+    )
     try:
         with progress:
             report = pipeline.run(files, ctx.store, fresh=replace)

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,8 @@ from pyoxigraph import Literal, NamedNode, Quad, Triple
 import loaders
 from covid_portal import __version__, iris, search_index
 from covid_portal.mappings import mapping_quads
-from covid_portal.records import FileFormatError, RecordError, RecordGraph
+from covid_portal.producers import CHUNK, Chunk, End, FileTask, Producers, default_jobs, file_messages
+from covid_portal.records import FileFormatError, RecordGraph
 from covid_portal.remote_store import RemoteStore
 from covid_portal.store import Staging, StoreDir
 from covid_portal.terms import C, S
@@ -64,6 +65,8 @@ class LoadReport:
     file_errors: list[str] = field(default_factory=list)
     quarantine_file: Path | None = None
     version: str | None = None
+    producer_cpu: float = 0.0  # CPU seconds of the producer processes (covid_portal.producers)
+    producer_max_rss: int = 0  # the largest producer's peak memory, bytes
 
     def stats(self, source: str) -> SourceStats:
         return self.sources.setdefault(source, SourceStats())
@@ -160,23 +163,53 @@ def provenance(
     return out
 
 
-def _commit(store: ox.Store, batch: dict[NamedNode, list[Quad]]) -> None:
+class _Batch:
+    """Record graphs waiting to be written: their IRIs, in order, and their quads as N-Quads."""
+
+    def __init__(self) -> None:
+        self.graphs: list[str] = []
+        self.members: set[str] = set()
+        self.nquads = bytearray()
+
+    def __len__(self) -> int:
+        return len(self.graphs)
+
+    def takes(self, chunk: Chunk) -> bool:
+        """Whether ``chunk`` can join without a record graph appearing twice (the later must win)."""
+        return len(set(chunk.graphs)) == len(chunk.graphs) and self.members.isdisjoint(chunk.graphs)
+
+    def add(self, graphs: list[str], nquads: bytes | bytearray) -> None:
+        self.graphs += graphs
+        self.members.update(graphs)
+        self.nquads += nquads
+
+
+def _commit(store: ox.Store, batch: _Batch) -> None:
     """Write a batch of record graphs, replacing earlier versions of the same records.
 
-    The quads go in with ``bulk_extend`` (RocksDB files written directly, 2.5-3.5x less CPU than the
-    transactional ``extend``; docs/benchmarks.md). It is not atomic, which is safe here: the staging
-    version is invisible to readers until it is published, and a killed load resumes file by file
-    (``staging.done_files``), re-doing every record of an unfinished file, each of which replaces its
-    graph (removed first, below) whatever part of it an interrupted write had left.
+    The quads go in with ``bulk_load`` of N-Quads (RocksDB files written directly: 2.5-3.5x less CPU
+    than a transactional insert, and no Python object per quad; docs/benchmarks.md), parsed without
+    re-checking IRIs (``lenient``: every term was built by pyoxigraph and the record validated). It is
+    not atomic, which is safe here: the staging version is invisible to readers until it is published,
+    and a killed load resumes file by file (``staging.done_files``), re-doing every record of an
+    unfinished file, each of which replaces its graph (removed first, below) whatever part of it an
+    interrupted write had left.
     A remote store (covid_portal.remote_store) gets one Graph Store PUT per graph: atomic per graph.
     """
-    if isinstance(store, RemoteStore):
-        store.replace_graphs(batch)
+    if not batch:
         return
-    for graph in batch:
+    data = bytes(batch.nquads)
+    if isinstance(store, RemoteStore):
+        graphs: dict[NamedNode, list[Quad]] = {NamedNode(g): [] for g in batch.graphs}
+        for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
+            graphs[quad.graph_name].append(quad)
+        store.replace_graphs(graphs)
+        return
+    for iri in batch.graphs:
+        graph = NamedNode(iri)
         if store.contains_named_graph(graph):
             store.remove_graph(graph)
-    store.bulk_extend(quad for quads in batch.values() for quad in quads)
+    store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
 
 
 def _activity_quads(activity: NamedNode, started: str, ended: str) -> list[Quad]:
@@ -217,80 +250,31 @@ class Pipeline:
         batch_size: int = 5000,
         validator: Validator | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        jobs: int | None = None,
+        chunk_size: int = CHUNK,
     ) -> None:
         self.source = source
         self.strict = strict
         self.batch_size = batch_size
         self.validator = validator or default_validator()
+        # producer processes map and validate records (covid_portal.producers); they use the default
+        # validator, so a load with another one runs in this process
+        self.jobs = 1 if validator is not None else (jobs or default_jobs())
+        self.chunk_size = chunk_size  # records per producer message
         self.on_progress = on_progress  # (records done, bytes done)
         self.run_id = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
         self.activity = iris.load_activity(self.run_id)
 
     # ------------------------------------------------------------------ records
-    def graphs(
-        self, path: Path, report: LoadReport, quarantine: Quarantine
-    ) -> Iterator[tuple[str, NamedNode, list[Quad]]]:
-        """The validated record graphs of one file; everything else goes to quarantine."""
+    def task(self, path: Path) -> tuple[loaders.Loader, FileTask]:
+        """What to produce from ``path``: its loader and format (FileFormatError: no loader reads it)."""
         source = self.source_of(path)
         detected = loaders.detect(path, source)
         if detected is None:
             hint = f" as {source}" if source else ""
             raise FileFormatError(str(path), f"not a format any loader reads{hint} (use --source to force one)")
         loader, fmt = detected
-        stats = report.stats(loader.name)
-        retrieved = _file_time(path)
-        for item in loader.parse(path, fmt):
-            stats.read += 1
-            if isinstance(item, RecordError):
-                self._quarantine(
-                    quarantine,
-                    stats,
-                    item.source,
-                    item.file,
-                    item.position,
-                    item.record_id,
-                    "parse",
-                    item.reason,
-                    item.raw,
-                )
-                continue
-            try:
-                rg = loader.to_rdf(item)
-            except RecordError as exc:
-                self._quarantine(
-                    quarantine,
-                    stats,
-                    item.source,
-                    item.file,
-                    item.position,
-                    item.record_id,
-                    "map",
-                    exc.reason,
-                    item.raw,
-                )
-                continue
-            graph = iris.record_graph(rg.source, rg.record_id)
-            triples = rg.triples + provenance(rg, graph, self.activity, str(path), retrieved)
-            violations = self.validator.check(triples)
-            if violations:
-                reason = "; ".join(str(v) for v in violations[:10])
-                if len(violations) > 10:
-                    reason += f"; ... {len(violations) - 10} more"
-                self._quarantine(
-                    quarantine,
-                    stats,
-                    item.source,
-                    item.file,
-                    item.position,
-                    item.record_id,
-                    "validate",
-                    reason,
-                    item.raw,
-                )
-                continue
-            stats.loaded += 1
-            stats.triples += len(triples)
-            yield loader.name, graph, [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        return loader, FileTask(str(path), loader.name, fmt, _file_time(path), self.activity.value)
 
     def source_of(self, path: Path) -> str | None:
         """The loader to read ``path`` with (None: detect it from the content)."""
@@ -323,6 +307,7 @@ class Pipeline:
         started = now()
         records_done = 0
         bytes_done = 0
+        producers = Producers(self.jobs, self.chunk_size) if self.jobs > 1 and files else None
         try:
             with store_dir.staging(fresh=fresh) as staging:
                 used: set[str] = set()
@@ -336,7 +321,7 @@ class Pipeline:
                     report.files += 1
                     try:
                         records_done = self._load_file(
-                            path, staging, report, quarantine, used, records_done, bytes_done
+                            path, staging, report, quarantine, used, records_done, bytes_done, producers
                         )
                     except FileFormatError as exc:
                         report.file_errors.append(str(exc))
@@ -356,28 +341,70 @@ class Pipeline:
                 if finalize is not None:
                     extra += finalize(staging.store, ended)
                 self._check_counts(report)
+                if producers is not None:  # their memory is not needed while publishing
+                    self._close_producers(producers, report)
+                    producers = None
                 finish(staging.store, extra, staging.sidecar)
         finally:
+            if producers is not None:
+                producers.close()
             quarantine.close()
         report.quarantine_file = quarantine.path if quarantine.count else None
         report.version = store_dir.current_version()
         return report
 
     def _load_file(self, path: Path, staging: Staging, report: LoadReport, quarantine: Quarantine,
-                   used: set[str], records_done: int, bytes_done: int) -> int:  # fmt: skip
-        batch: dict[NamedNode, list[Quad]] = {}
-        for source, graph, quads in self.graphs(path, report, quarantine):
-            used.add(source)
-            batch[graph] = quads
-            records_done += 1
+                   used: set[str], records_done: int, bytes_done: int,
+                   producers: Producers | None = None) -> int:  # fmt: skip
+        loader, task = self.task(path)
+        stats = report.stats(loader.name)
+        if producers is not None:
+            producers.submit(task)
+            messages = producers.messages()
+        else:
+            messages = file_messages(task, 0, 1, self.chunk_size, validator=self.validator)
+        batch = _Batch()
+        for message in messages:
+            if isinstance(message, End):
+                _commit(staging.store, batch)
+                if message.error is not None:
+                    raise FileFormatError(str(path), message.error)
+                break
+            stats.read += message.read
+            stats.loaded += message.loaded
+            stats.triples += message.triples
+            for entry in message.quarantined:
+                self._quarantine(quarantine, stats, **entry)
+            if message.loaded:
+                used.add(loader.name)
+            if not batch.takes(message):  # a record repeated: write in order, so the later one wins
+                _commit(staging.store, batch)
+                batch = _Batch()
+                self._commit_one_by_one(staging.store, message)
+            else:
+                batch.add(message.graphs, message.nquads)
+            records_done += message.loaded
             if len(batch) >= self.batch_size:
                 _commit(staging.store, batch)
-                batch = {}
+                batch = _Batch()
                 if self.on_progress:
                     self.on_progress(records_done, bytes_done)
-        if batch:
-            _commit(staging.store, batch)
         return records_done
+
+    @staticmethod
+    def _commit_one_by_one(store: ox.Store, chunk: Chunk) -> None:
+        start = 0
+        for graph, end in zip(chunk.graphs, chunk.ends, strict=True):
+            one = _Batch()
+            one.add([graph], chunk.nquads[start:end])
+            _commit(store, one)
+            start = end
+
+    @staticmethod
+    def _close_producers(producers: Producers, report: LoadReport) -> None:
+        producers.close()
+        report.producer_cpu = sum(u.cpu for u in producers.usage)
+        report.producer_max_rss = max((u.max_rss for u in producers.usage), default=0)
 
     @staticmethod
     def _check_counts(report: LoadReport) -> None:

@@ -181,110 +181,177 @@ def _text(term: object) -> str | None:
     return term.value if isinstance(term, ox.Literal) else None
 
 
-def _objects(store: ox.Store, predicate: ox.NamedNode) -> Iterator[tuple[str, object]]:
-    for quad in store.quads_for_pattern(None, predicate, None, None):
-        if isinstance(quad.subject, ox.NamedNode):
-            yield quad.subject.value, quad.object
+class _Reader:
+    """Reads one entity at a time from the store, with bounded caches for what entities share.
 
+    The index is built entity by entity (a subject lookup each) rather than by scanning whole
+    predicates into memory, so that building it takes memory that does not grow with the store:
+    only the caches below (linked entities' names, samples, activities), each capped.
+    """
 
-def _collect(store: ox.Store) -> dict[str, _Entity]:
-    """Every entity of a searchable class with its values, read predicate by predicate (index scans)."""
-    entities: dict[str, _Entity] = {}
-    for type_name, cls in TYPES.items():
-        for quad in store.quads_for_pattern(None, RDF_TYPE, cls.node, None):
-            if not isinstance(quad.subject, ox.NamedNode):
+    CACHE = 100_000  # entries per cache; a miss costs one subject lookup
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self._names: dict[str, str | None] = {}
+        self._samples: dict[str, _Entity | None] = {}
+        self._activity_targets: dict[str, list[str]] = {}
+        self._type_nodes = {cls.node: name for name, cls in TYPES.items()}
+        self._order = {name: i for i, name in enumerate(TYPES)}
+
+    @staticmethod
+    def _remember(cache: dict, key: str, value: object) -> None:
+        if len(cache) >= _Reader.CACHE:
+            cache.pop(next(iter(cache)))  # oldest first: insertion order
+        cache[key] = value
+
+    def subjects(self, type_name: str) -> Iterator[ox.NamedNode]:
+        """The entities whose first searchable type (in ``TYPES`` order) is ``type_name``, each once."""
+        previous = None
+        for quad in self.store.quads_for_pattern(None, RDF_TYPE, TYPES[type_name].node, None):
+            subject = quad.subject
+            # the index scan gives one quad per (subject, graph), a subject's quads side by side;
+            # a repeat that is not (another order) is caught by the entry table's unique iri
+            if not isinstance(subject, ox.NamedNode) or subject == previous:
                 continue
-            entity = entities.setdefault(quad.subject.value, _Entity(quad.subject.value, type_name))
+            previous = subject
+            yield subject
+
+    def by_predicate(self, node: ox.NamedNode) -> dict[str, list[ox.Quad]]:
+        quads: dict[str, list[ox.Quad]] = defaultdict(list)
+        for quad in self.store.quads_for_pattern(node, None, None, None):
+            quads[quad.predicate.value].append(quad)
+        return quads
+
+    def entity(self, node: ox.NamedNode, type_name: str) -> _Entity | None:
+        """The entity with its own values and facets one link away; None when an earlier type owns it."""
+        quads = self.by_predicate(node)
+        entity = _Entity(node.value, type_name)
+        for quad in quads.get(RDF_TYPE.value, ()):
+            other = self._type_nodes.get(quad.object)
+            if other is None:
+                continue
+            if self._order[other] < self._order[type_name]:
+                return None  # indexed under its earlier type
             source = _source_of(quad.graph_name)
             if source:
                 entity.mentioned_by.add(source)
-    for quad in store.quads_for_pattern(None, PRIMARY_TOPIC, None, None):
-        entity = entities.get(getattr(quad.object, "value", ""))
-        source = _source_of(quad.graph_name)
-        if entity is not None and source:
-            entity.described_by.add(source)
+        for quad in self.store.quads_for_pattern(None, PRIMARY_TOPIC, node, None):
+            source = _source_of(quad.graph_name)
+            if source:
+                entity.described_by.add(source)
+        self._own_values(entity, quads)
+        self._links(entity, quads)
+        return entity
 
-    for name, slots in TEXT_FIELDS.items():
-        filled: set[str] = set()  # subjects that an earlier slot of this field gave a value (title before name)
-        for slot in slots:
-            now: set[str] = set()
-            for subject, obj in _objects(store, slot.node):
-                entity = entities.get(subject)
-                value = _text(obj)
-                if entity is not None and value is not None and subject not in filled:
-                    entity.add(name, value)
-                    now.add(subject)
-            filled |= now
+    @staticmethod
+    def _own_values(entity: _Entity, quads: dict[str, list[ox.Quad]]) -> None:
+        for name, slots in TEXT_FIELDS.items():
+            for slot in slots:  # the first slot with a literal value wins (title before name)
+                values = [value for quad in quads.get(slot.uri, ()) if (value := _text(quad.object)) is not None]
+                if values:
+                    for value in values:
+                        entity.add(name, value)
+                    break
 
-    names = _names(store)
-    _link_names(store, entities, names)
-    return entities
+    def name(self, iri: str) -> str | None:
+        """A display name for a named thing (taxa, hosts, proteins, targets): its title, else its name."""
+        if iri in self._names:
+            return self._names[iri]
+        found = None
+        node = ox.NamedNode(iri)
+        for slot in (S.title, S.name):
+            for quad in self.store.quads_for_pattern(node, slot.node, None, None):
+                if (value := _text(quad.object)) is not None and value:
+                    found = value
+                    break
+            if found:
+                break
+        self._remember(self._names, iri, found)
+        return found
 
+    def _label(self, term: object) -> str | None:
+        """The name of a linked entity, else its accession (ChEMBL targets are often only linked, not described)."""
+        if not isinstance(term, ox.NamedNode):
+            return None
+        curie = iris.compress(term.value)
+        return self.name(term.value) or (curie.split(":", 1)[1] if curie else None)
 
-def _names(store: ox.Store) -> dict[str, str]:
-    """A display name for every named thing (taxa, hosts, proteins, targets)."""
-    names: dict[str, str] = {}
-    for slot in (S.title, S.name):
-        for subject, obj in _objects(store, slot.node):
-            value = _text(obj)
-            if value and subject not in names:
-                names[subject] = value
-    return names
+    def _host_labels(self, entity: _Entity, quads: dict[str, list[ox.Quad]]) -> None:
+        for quad in quads.get(S.host.uri, ()):
+            label = self.name(getattr(quad.object, "value", ""))
+            if label:
+                entity.add("host", label)
 
-
-def _label(names: dict[str, str], term: object) -> str | None:
-    """The name of a linked entity, else its accession (ChEMBL targets are often only linked, not described)."""
-    if not isinstance(term, ox.NamedNode):
-        return None
-    curie = iris.compress(term.value)
-    return names.get(term.value) or (curie.split(":", 1)[1] if curie else None)
-
-
-def _link_names(store: ox.Store, entities: dict[str, _Entity], names: dict[str, str]) -> None:
-    """Facets one link away: taxon, host, proteins of a structure, targets of a compound, sample data."""
-    hosts: dict[str, str] = {}
-    for subject, obj in _objects(store, S.host.node):
-        entity = entities.get(subject)
-        label = names.get(getattr(obj, "value", ""))
-        if entity is not None and label:
-            entity.add("host", label)
-            hosts[subject] = label
-    for subject, obj in _objects(store, S.taxon.node):
-        entity = entities.get(subject)
-        if entity is None or not isinstance(obj, ox.NamedNode):
-            continue
-        curie = iris.compress(obj.value)
-        entity.add("taxon", names.get(obj.value) or (curie or obj.value))
-        if curie and curie.startswith("ncbitaxon:"):
-            entity.add("taxon_id", curie.split(":", 1)[1])
-    for slot, facet in ((S.polymer_protein, "protein"), (S.target_component, "protein"), (S.activity_target, "target")):
-        for subject, obj in _objects(store, slot.node):
-            entity = entities.get(subject)
-            label = _label(names, obj)
-            if entity is not None and label:
-                entity.add(facet, label)
-    # a compound's targets: compound -> has_activity -> activity_target (and the inverse measured_compound)
-    activity_targets = {iri: e.values.get("target", []) for iri, e in entities.items() if e.type == "activities"}
-    for slot, compound_is_subject in ((S.has_activity, True), (S.measured_compound, False)):
-        for subject, obj in _objects(store, slot.node):
-            compound, activity = (subject, getattr(obj, "value", "")) if compound_is_subject else (
-                getattr(obj, "value", ""), subject)  # fmt: skip
-            entity = entities.get(compound)
-            if entity is not None and entity.type == "compounds":
-                for target in activity_targets.get(activity, []):
+    def _links(self, entity: _Entity, quads: dict[str, list[ox.Quad]]) -> None:
+        """Facets one link away: taxon, host, proteins of a structure, targets of a compound, sample data."""
+        self._host_labels(entity, quads)
+        for quad in quads.get(S.taxon.uri, ()):
+            obj = quad.object
+            if not isinstance(obj, ox.NamedNode):
+                continue
+            curie = iris.compress(obj.value)
+            entity.add("taxon", self.name(obj.value) or (curie or obj.value))
+            if curie and curie.startswith("ncbitaxon:"):
+                entity.add("taxon_id", curie.split(":", 1)[1])
+        linked = ((S.polymer_protein, "protein"), (S.target_component, "protein"), (S.activity_target, "target"))
+        for slot, facet in linked:
+            for quad in quads.get(slot.uri, ()):
+                label = self._label(quad.object)
+                if label:
+                    entity.add(facet, label)
+        if entity.type == "compounds":
+            # a compound's targets: compound -> has_activity -> activity_target (and the inverse measured_compound)
+            activities = [getattr(q.object, "value", "") for q in quads.get(S.has_activity.uri, ())]
+            measured = self.store.quads_for_pattern(None, S.measured_compound.node, ox.NamedNode(entity.iri), None)
+            activities += [q.subject.value for q in measured if isinstance(q.subject, ox.NamedNode)]
+            for activity in activities:
+                for target in self._targets_of_activity(activity):
                     entity.add("target", target)
-    # sequences and runs without a collection date or country of their own take their sample's
-    for subject, obj in _objects(store, S.from_sample.node):
-        entity = entities.get(subject)
-        sample = entities.get(getattr(obj, "value", ""))
-        if entity is None or sample is None or entity.type not in ("sequences", "raw-reads", "experiments"):
-            continue
-        for name in ("collection_date", "country", "lineage"):
-            if not entity.values.get(name):
-                for value in sample.values.get(name, []):
-                    entity.add(name, value)
-        if not entity.values.get("host") and sample.values.get("host"):
-            entity.add("host", sample.values["host"][0])
+        if entity.type in ("sequences", "raw-reads", "experiments"):
+            # sequences and runs without a collection date or country of their own take their sample's
+            for quad in quads.get(S.from_sample.uri, ()):
+                sample = self._sample(getattr(quad.object, "value", ""))
+                if sample is None:
+                    continue
+                for name in ("collection_date", "country", "lineage"):
+                    if not entity.values.get(name):
+                        for value in sample.values.get(name, []):
+                            entity.add(name, value)
+                if not entity.values.get("host") and sample.values.get("host"):
+                    entity.add("host", sample.values["host"][0])
+
+    def _is_a(self, node: ox.NamedNode, type_name: str) -> bool:
+        return any(True for _ in self.store.quads_for_pattern(node, RDF_TYPE, TYPES[type_name].node, None))
+
+    def _targets_of_activity(self, iri: str) -> list[str]:
+        if iri in self._activity_targets:
+            return self._activity_targets[iri]
+        targets: list[str] = []
+        node = ox.NamedNode(iri) if iri else None
+        if node is not None and self._is_a(node, "activities"):
+            for quad in self.store.quads_for_pattern(node, S.activity_target.node, None, None):
+                label = self._label(quad.object)
+                if label and label not in targets:
+                    targets.append(label)
+        self._remember(self._activity_targets, iri, targets)
+        return targets
+
+    def _sample(self, iri: str) -> _Entity | None:
+        """A linked sample's own collection data and host (what a sequence or run takes from it)."""
+        if iri in self._samples:
+            return self._samples[iri]
+        sample = None
+        if iri:
+            node = ox.NamedNode(iri)
+            # an entity of any searchable type can be a sample's stand-in, as in a whole-store scan
+            if any(self._is_a(node, name) for name in TYPES):
+                quads = self.by_predicate(node)
+                sample = _Entity(iri, "samples")
+                self._own_values(sample, quads)
+                self._host_labels(sample, quads)
+        self._remember(self._samples, iri, sample)
+        return sample
 
 
 def _year(value: str) -> str | None:
@@ -338,7 +405,7 @@ CREATE INDEX facet_row ON facet (rowid, name);
 
 def build(store: ox.Store, path: Path) -> int:
     """Write the index of ``store`` to ``path`` (replacing it atomically); returns the entries indexed."""
-    entities = _collect(store)
+    reader = _Reader(store)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
@@ -348,7 +415,8 @@ def build(store: ox.Store, path: Path) -> int:
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
         db.executescript(_CREATE)
         counts: dict[str, int] = defaultdict(int)
-        for rowid, entity in enumerate(sorted(entities.values(), key=lambda e: (e.type, e.iri)), start=1):
+        rowid = 0
+        for entity in _entities(reader):
             v = entity.values
             curie = iris.compress(entity.iri)
             described = bool(entity.described_by)
@@ -362,11 +430,15 @@ def build(store: ox.Store, path: Path) -> int:
             fields.update({"curie": [curie] if curie else [], "iri": [entity.iri], "title": [title]})
             date = (v.get("date") or [None])[0]
             collection = (v.get("collection_date") or [None])[0]
-            db.execute(
-                "INSERT INTO entry VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rowid += 1
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO entry VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (rowid, entity.iri, curie, ident, entity.type, TYPES[entity.type].name, source, title, description,
                  date, collection, int(described), json.dumps(fields, ensure_ascii=False)),
-            )  # fmt: skip
+            ).rowcount  # fmt: skip
+            if not inserted:  # already indexed (see _Reader.subjects)
+                rowid -= 1
+                continue
             db.executemany(
                 "INSERT INTO facet VALUES (?,?,?)",
                 [(rowid, name, value) for name, values in facets.items() for value in values],
@@ -378,14 +450,22 @@ def build(store: ox.Store, path: Path) -> int:
             )
             counts[entity.type] += 1
         db.executescript(_CREATE_AFTER)
-        meta = {"schema_version": SCHEMA_VERSION, "entries": str(len(entities)), "types": json.dumps(counts)}
+        meta = {"schema_version": SCHEMA_VERSION, "entries": str(rowid), "types": json.dumps(counts)}
         db.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
         db.commit()
     finally:
         db.close()
     os.replace(tmp, path)
-    log.info("search index: %d entries -> %s", len(entities), path)
-    return len(entities)
+    log.info("search index: %d entries -> %s", rowid, path)
+    return rowid
+
+
+def _entities(reader: _Reader) -> Iterator[_Entity]:
+    for type_name in TYPES:
+        for node in reader.subjects(type_name):
+            entity = reader.entity(node, type_name)
+            if entity is not None:
+                yield entity
 
 
 # ============================================================================ the query language

@@ -231,4 +231,3 @@ class StoreDir:
         for path in self.versions_dir.iterdir():
             if path.name.removesuffix(".sidecar") not in keep:
                 shutil.rmtree(path, ignore_errors=True)
-

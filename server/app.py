@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         size=settings.max_concurrent_queries,
         timeout=settings.query_timeout,
         max_result_bytes=settings.max_result_bytes,
+        queue_wait=settings.queue_wait,
+        max_queued=settings.max_queued_queries,
         start_method=settings.worker_start_method,
     )
 
@@ -41,7 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # each running query waits on its worker in a thread: leave threads for the other routes
         limiter = anyio.to_thread.current_default_thread_limiter()
-        limiter.total_tokens = max(limiter.total_tokens, 2 * settings.max_concurrent_queries + 20)
+        limiter.total_tokens = max(
+            limiter.total_tokens, 2 * settings.max_concurrent_queries + settings.max_queued_queries + 20
+        )
         await anyio.to_thread.run_sync(pool.start)
         try:
             yield

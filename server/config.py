@@ -37,7 +37,15 @@ class Settings(BaseSettings):
     )
     query_timeout: float = Field(30.0, gt=0, description="Seconds a query may run (and stream) before it is stopped.")
     max_concurrent_queries: int = Field(
-        default_factory=_default_workers, ge=1, description="Query worker processes; more queries at once get 503."
+        default_factory=_default_workers,
+        ge=1,
+        description="Query worker processes (queries run at once); more wait in a bounded queue.",
+    )
+    queue_wait: float = Field(
+        5.0, ge=0, description="Seconds a query may wait for a free worker before it gets 503 (0: no waiting)."
+    )
+    max_queued_queries: int = Field(
+        64, ge=0, description="Queries that may wait for a worker at once; more get 503 at once."
     )
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body (a query) accepted; else 413.")
     max_result_bytes: int = Field(
@@ -49,15 +57,20 @@ class Settings(BaseSettings):
         "environment). Any other SERVICE endpoint is refused with 400.",
     )
     service_timeout: float = Field(
-        10.0, gt=0, description="Seconds one SERVICE call to a partner may take (connect and whole answer); a "
+        10.0,
+        gt=0,
+        description="Seconds one SERVICE call to a partner may take (connect and whole answer); a "
         "slower partner is left out of a SERVICE SILENT answer with a warning, or fails a plain SERVICE (502).",
     )
     service_max_bytes: int = Field(
-        16 << 20, ge=1024, description="Largest answer accepted from one SERVICE call (a larger one fails like a "
+        16 << 20,
+        ge=1024,
+        description="Largest answer accepted from one SERVICE call (a larger one fails like a "
         "slow partner: never truncated).",
     )
     federation: Path | None = Field(
-        None, description="The node's federation file (TOML or JSON: its name, country, base URL and partners; "
+        None,
+        description="The node's federation file (TOML or JSON: its name, country, base URL and partners; "
         "see covid_portal.federation.config). Its partners' SPARQL endpoints join service_partners.",
     )
     read_only: bool = Field(True, description="The public endpoint never writes; loads go through the CLI.")

@@ -265,7 +265,7 @@ class SparqlEndpoint:
         if self._count is not None and self._count[0] == version:
             return self._count[1]
         try:
-            output = await self.pool.aexecute(QueryTask("", op="count"), timeout=_DESCRIPTION_COUNT_TIMEOUT)
+            output = await self.pool.aexecute(QueryTask("", op="count"), timeout=_DESCRIPTION_COUNT_TIMEOUT, wait=0)
             count = int(output.body)
         except PoolBusy:
             return None

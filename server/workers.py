@@ -7,8 +7,12 @@ publishes a new one (``StoreDir.current_version()`` changes). The worker runs th
 serializes its results with pyoxigraph (in Rust), sending the bytes to the server in chunks, so
 the server never holds a whole result: pipe back-pressure paces the worker to the client.
 
-The pool has a fixed number of workers (the concurrency cap). A query that finds none free is
-refused at once (:class:`PoolBusy`, answered 503 with Retry-After) rather than queued.
+The pool has a fixed number of workers (the concurrency cap, by default two per core: more
+processes than cores only share the same CPUs, and a front process competing with them loses). A
+query that finds none free waits, in a bounded queue, up to ``queue_wait`` seconds for one; past that
+wait, or when ``max_queued`` queries are already waiting, it is refused (:class:`PoolBusy`, answered
+503 with Retry-After). The queue absorbs bursts that a few workers serve faster one after the other
+than many workers at once; its bounds keep an overload from piling up threads and latency.
 
 Result size: a worker stops when its output passes ``max_result_bytes`` (it does not truncate).
 The server buffers the first ``STREAM_AFTER`` bytes before it commits to a status, so every
@@ -48,6 +52,7 @@ from typing import Any
 import anyio
 import pyoxigraph as ox
 
+from covid_portal.procs import die_with_parent
 from covid_portal.remote_store import RemoteStore
 from covid_portal.store import StoreDir, StoreError
 
@@ -156,19 +161,10 @@ class _ChunkWriter:
             self.buffer.clear()
 
 
-def _die_with_parent() -> None:
-    """Linux: get SIGKILL when the parent (the forkserver, which exits with the server) dies."""
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 def _worker_main(conn: Connection, store_path: str | None, max_result_bytes: int) -> None:
     """Run tasks from ``conn`` until the server closes it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
-    _die_with_parent()
+    die_with_parent()
     opener = _StoreOpener(store_path)
     with contextlib.suppress(StoreError):
         opener.get()  # open now so the first query does not pay for it
@@ -338,6 +334,8 @@ class QueryPool:
         size: int,
         timeout: float,
         max_result_bytes: int,
+        queue_wait: float = 0.0,
+        max_queued: int = 0,
         start_method: str = "forkserver",
     ) -> None:
         self.store_path = str(store) if store is not None else None
@@ -347,7 +345,11 @@ class QueryPool:
         self._ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             self._ctx.set_forkserver_preload([__name__])
+        self.queue_wait = queue_wait
+        self.max_queued = max_queued
         self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)  # notified when a worker goes back to idle
+        self._waiting = 0
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._open = False
@@ -363,6 +365,7 @@ class QueryPool:
             self._open = False
             workers = [*self._idle, *self._busy]
             self._idle, self._busy = [], set()
+            self._freed.notify_all()
         for worker in workers:
             worker.kill()
 
@@ -370,10 +373,11 @@ class QueryPool:
         return _Worker(self._ctx, self.store_path, self.max_result_bytes)
 
     # running queries
-    def start_query(self, task: QueryTask, timeout: float | None = None) -> QueryRun:
-        """Hand ``task`` to a free worker (blocking until it is up); raise PoolBusy when none is free."""
+    def start_query(self, task: QueryTask, timeout: float | None = None, *, wait: float | None = None) -> QueryRun:
+        """Hand ``task`` to a free worker (blocking until it is up); raise PoolBusy when none is free
+        within ``wait`` seconds (default: the pool's ``queue_wait``; 0: do not queue)."""
         limit = self.timeout if timeout is None else timeout
-        worker = self._acquire()
+        worker = self._acquire(self.queue_wait if wait is None else wait)
         try:
             worker.wait_ready()
             worker.deadline = time.monotonic() + limit
@@ -386,21 +390,32 @@ class QueryPool:
             raise
         return QueryRun(self, worker, limit)
 
-    def execute(self, task: QueryTask, timeout: float | None = None) -> QueryOutput:
+    def execute(self, task: QueryTask, timeout: float | None = None, *, wait: float | None = None) -> QueryOutput:
         """Run ``task`` and return its whole result (blocking: for ``def`` routes and threads)."""
-        run = self.start_query(task, timeout)
+        run = self.start_query(task, timeout, wait=wait)
         try:
             run.prefetch(math.inf)
         finally:
             run.abort()
         return QueryOutput(run.format or "", b"".join(run.buffered))
 
-    async def aexecute(self, task: QueryTask, timeout: float | None = None) -> QueryOutput:
-        return await anyio.to_thread.run_sync(self.execute, task, timeout)
+    async def aexecute(
+        self, task: QueryTask, timeout: float | None = None, *, wait: float | None = None
+    ) -> QueryOutput:
+        return await anyio.to_thread.run_sync(lambda: self.execute(task, timeout, wait=wait))
 
     async def open(self, task: QueryTask, timeout: float | None = None) -> QueryRun:
         """Start ``task`` and wait until its format is known and its first bytes (or all of them) are in."""
-        run = await anyio.to_thread.run_sync(self.start_query, task, timeout)
+        started: list[QueryRun] = []
+        try:
+            # not abandoned on cancel: a client that goes away while its query waits for a worker
+            # must not leave the worker it then gets holding a run nobody reads (aborted below)
+            started.append(await anyio.to_thread.run_sync(self.start_query, task, timeout))
+        except BaseException:
+            if started:
+                await started[0].aabort()
+            raise
+        run = started[0]
         try:
             await anyio.to_thread.run_sync(run.prefetch, STREAM_AFTER, abandon_on_cancel=True)
         except BaseException:
@@ -416,10 +431,23 @@ class QueryPool:
             return 1
         return max(1, math.ceil(min(deadlines) - time.monotonic()))
 
-    def _acquire(self) -> _Worker:
+    def _acquire(self, wait: float) -> _Worker:
         with self._lock:
             if not self._open:
                 raise QueryError(503, "the query service is not running")
+            if not self._idle and wait > 0 and self._waiting < self.max_queued:
+                deadline = time.monotonic() + wait
+                self._waiting += 1
+                try:
+                    while self._open and not self._idle:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            break
+                        self._freed.wait(remaining)
+                finally:
+                    self._waiting -= 1
+                if not self._open:
+                    raise QueryError(503, "the query service is not running")
             if self._idle:
                 # prefer a worker that is up (a replacement may still be starting)
                 up = [w for w in self._idle if w.ready or w.conn.poll(0)]
@@ -427,10 +455,12 @@ class QueryPool:
                 self._idle.remove(worker)
                 self._busy.add(worker)
                 return worker
+            queued = self._waiting
         retry = self.retry_after()
         raise PoolBusy(
             503,
-            f"all {self.size} query workers are busy (COVID_PORTAL_MAX_CONCURRENT_QUERIES); retry in {retry} s",
+            f"all {self.size} query workers are busy and {queued} queries are waiting "
+            f"(COVID_PORTAL_MAX_CONCURRENT_QUERIES, COVID_PORTAL_MAX_QUEUED_QUERIES); retry in {retry} s",
             headers={"Retry-After": str(retry)},
         )
 
@@ -446,6 +476,7 @@ class QueryPool:
                     worker.kill()
                 return
             self._idle.append(worker if healthy else self._spawn())
+            self._freed.notify()
 
 
 @dataclass

@@ -31,6 +31,7 @@ UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 
 QUERY_TIMEOUT = 2.0
 WORKERS = 2
+QUEUE_WAIT = 0.5  # under QUERY_TIMEOUT: a query queued behind explosive ones is refused, not served late
 MAX_RESULT_BYTES = 256 * 1024
 MAX_BODY_BYTES = 64 * 1024
 BULK_GRAPH = "http://example.org/bulk"
@@ -83,6 +84,7 @@ def server(protocol_store: Path) -> Iterator[Server]:
         protocol_store,
         query_timeout=QUERY_TIMEOUT,
         max_concurrent_queries=WORKERS,
+        queue_wait=QUEUE_WAIT,
         max_result_bytes=MAX_RESULT_BYTES,
         max_body_bytes=MAX_BODY_BYTES,
         service_partners="{url}/sparql",

@@ -5,6 +5,8 @@ worker-pool API other routes use."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,7 +64,47 @@ def test_pool_api_for_other_routes(app_client: TestClient) -> None:
     run = pool.start_query(QueryTask("ASK {}"))  # holds the only worker
     try:
         with pytest.raises(PoolBusy):
-            pool.execute(QueryTask("ASK {}"))
+            pool.execute(QueryTask("ASK {}"), wait=0)
+    finally:
+        run.abort()
+
+
+def test_a_query_waits_for_a_worker_in_a_bounded_queue(app_client: TestClient) -> None:
+    pool = app_client.app.state.queries
+    answers: list[bytes] = []
+    run = pool.start_query(QueryTask("ASK {}"))  # holds the only worker
+    try:
+        waiting = threading.Thread(
+            target=lambda: answers.append(pool.execute(QueryTask("ASK {}", results_format="csv"), wait=20).body)
+        )
+        waiting.start()
+        deadline = time.monotonic() + 10
+        while pool._waiting == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pool._waiting == 1  # queued, not refused
+        saved, pool.max_queued = pool.max_queued, 1
+        try:  # the queue is full: refused at once, whatever the wait asked for
+            with pytest.raises(PoolBusy) as busy:
+                pool.execute(QueryTask("ASK {}"), wait=20)
+            assert "1 queries are waiting" in busy.value.message
+            assert int(busy.value.headers["Retry-After"]) >= 1
+        finally:
+            pool.max_queued = saved
+    finally:
+        run.prefetch(float("inf"))  # the first query ends: its worker goes to the waiting one
+        run.abort()
+    waiting.join(20)
+    assert answers and answers[0].decode().splitlines()[-1].strip() == "true"
+
+
+def test_a_query_that_waits_too_long_gets_503(app_client: TestClient) -> None:
+    pool = app_client.app.state.queries
+    run = pool.start_query(QueryTask("ASK {}"))
+    try:
+        started = time.monotonic()
+        with pytest.raises(PoolBusy):
+            pool.execute(QueryTask("ASK {}"), wait=0.5)
+        assert time.monotonic() - started >= 0.5  # it did wait
     finally:
         run.abort()
 

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.server.conftest import BULK_GRAPH, BULK_TRIPLES, MAX_BODY_BYTES, QUERY_TIMEOUT, WORKERS, Server
+from tests.server.conftest import BULK_GRAPH, BULK_TRIPLES, MAX_BODY_BYTES, QUERY_TIMEOUT, QUEUE_WAIT, WORKERS, Server
 from tests.server.procs import HAVE_PROC, alive, cpu_seconds, descendants
 
 VALUE = "http://example.org/value"
@@ -79,7 +79,9 @@ def test_concurrency_cap_gives_503_with_retry_after(server: Server, client: http
     wait_for_idle_workers(client)
     running = [run_in_thread(client, EXPLOSIVE) for _ in range(WORKERS)]
     time.sleep(0.8)
+    started = time.monotonic()
     response = client.get("/sparql", params={"query": "ASK {}"})
+    assert time.monotonic() - started >= QUEUE_WAIT  # it queued for a worker before giving up
     assert response.status_code == 503
     assert "busy" in response.text
     assert 1 <= int(response.headers["retry-after"]) <= QUERY_TIMEOUT
