@@ -115,9 +115,7 @@ def load(
     files = iter_files(paths)
     total = sum(p.stat().st_size for p in files)
     progress = _Progress(total, enabled=ctx.verbosity >= 0 and sys.stderr.isatty())
-    pipeline = Pipeline(
-        source=source, strict=strict, batch_size=batch_size, on_progress=progress.update, jobs=jobs
-    )
+    pipeline = Pipeline(source=source, strict=strict, batch_size=batch_size, on_progress=progress.update, jobs=jobs)
     try:
         with progress:
             report = pipeline.run(files, ctx.store, fresh=replace)

@@ -181,6 +181,13 @@ def _text(term: object) -> str | None:
     return term.value if isinstance(term, ox.Literal) else None
 
 
+# slot IRI -> the text fields it fills, with its rank among the field's slots
+_SLOT_FIELDS: dict[str, list[tuple[str, int]]] = defaultdict(list)
+for _name, _slots in TEXT_FIELDS.items():
+    for _rank, _slot in enumerate(_slots):
+        _SLOT_FIELDS[_slot.uri].append((_name, _rank))
+
+
 class _Reader:
     """Reads one entity at a time from the store, with bounded caches for what entities share.
 
@@ -246,13 +253,19 @@ class _Reader:
 
     @staticmethod
     def _own_values(entity: _Entity, quads: dict[str, list[ox.Quad]]) -> None:
-        for name, slots in TEXT_FIELDS.items():
-            for slot in slots:  # the first slot with a literal value wins (title before name)
-                values = [value for quad in quads.get(slot.uri, ()) if (value := _text(quad.object)) is not None]
+        # per field, the first of its slots (title before name) that has a literal value wins
+        chosen: dict[str, tuple[int, list[str]]] = {}
+        for predicate, found in quads.items():
+            for name, rank in _SLOT_FIELDS.get(predicate, ()):
+                if name in chosen and chosen[name][0] < rank:
+                    continue
+                values = [value for quad in found if (value := _text(quad.object)) is not None]
                 if values:
-                    for value in values:
-                        entity.add(name, value)
-                    break
+                    chosen[name] = (rank, values)
+        for name in TEXT_FIELDS:
+            if name in chosen:
+                for value in chosen[name][1]:
+                    entity.add(name, value)
 
     def name(self, iri: str) -> str | None:
         """A display name for a named thing (taxa, hosts, proteins, targets): its title, else its name."""
