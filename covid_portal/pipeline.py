@@ -425,9 +425,13 @@ def finish(store: ox.Store, extra: list[Quad], sidecar: Path | None) -> None:
         if store.contains_named_graph(graph):
             store.remove_graph(graph)
     store.extend(extra)
-    store.extend(void_quads(store))
-    if sidecar is not None:
-        search_index.build(store, search_index.index_path(sidecar))
+    # the index (from a checkpoint, in processes of its own) and VoID (here) are built side by side
+    index = search_index.start_build(store, search_index.index_path(sidecar), default_jobs()) if sidecar else None
+    try:
+        store.extend(void_quads(store))
+    finally:
+        if index is not None:
+            index.wait()
 
 
 def load(paths: Iterable[Path], store: Path | str, **options: object) -> LoadReport:

@@ -29,13 +29,16 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import re
+import shutil
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -398,7 +401,11 @@ def _local_id(iri: str, curie: str | None, accession: list[str]) -> str:
     return accession[0] if accession else iri
 
 
-_CREATE = """
+_FTS_TABLE = (
+    "CREATE VIRTUAL TABLE fts USING fts5(id, title, description, text, tokenize = 'unicode61 remove_diacritics 2');"
+)
+_CREATE = (
+    """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE entry (
   rowid INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, curie TEXT, id TEXT NOT NULL, type TEXT NOT NULL,
@@ -408,8 +415,9 @@ CREATE INDEX entry_id ON entry (id COLLATE NOCASE);
 CREATE INDEX entry_curie ON entry (curie COLLATE NOCASE);
 CREATE INDEX entry_type ON entry (type, described);
 CREATE TABLE facet (rowid INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL);
-CREATE VIRTUAL TABLE fts USING fts5(id, title, description, text, tokenize = 'unicode61 remove_diacritics 2');
 """
+    + _FTS_TABLE
+)
 _CREATE_AFTER = """
 CREATE INDEX facet_value ON facet (name, value COLLATE NOCASE, rowid);
 CREATE INDEX facet_row ON facet (rowid, name);
@@ -418,7 +426,11 @@ CREATE INDEX facet_row ON facet (rowid, name);
 
 def build(store: ox.Store, path: Path) -> int:
     """Write the index of ``store`` to ``path`` (replacing it atomically); returns the entries indexed."""
-    reader = _Reader(store)
+    return _finish_db(path, lambda db: _write_entries(db, _entities(_Reader(store)), "fts"))
+
+
+def _finish_db(path: Path, fill: Callable[[sqlite3.Connection], None]) -> int:
+    """Create the index at ``path`` (atomically), filled by ``fill``; returns its entries."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
@@ -427,50 +439,153 @@ def build(store: ox.Store, path: Path) -> int:
         # a crash leaves only the .tmp file, which the next build replaces: no journal needed
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
         db.executescript(_CREATE)
-        counts: dict[str, int] = defaultdict(int)
-        rowid = 0
-        for entity in _entities(reader):
-            v = entity.values
-            curie = iris.compress(entity.iri)
-            described = bool(entity.described_by)
-            source = sorted(entity.described_by or entity.mentioned_by or {""})[0]
-            facets = _facets(entity, source, described)
-            ident = _local_id(entity.iri, curie, v.get("accession", []))
-            title = (v.get("title") or [ident])[0]
-            description = " ".join(v.get("description", []))
-            fields = {name: list(values) for name, values in v.items() if not name.startswith("_") and values}
-            fields.update(facets)
-            fields.update({"curie": [curie] if curie else [], "iri": [entity.iri], "title": [title]})
-            date = (v.get("date") or [None])[0]
-            collection = (v.get("collection_date") or [None])[0]
-            rowid += 1
-            inserted = db.execute(
-                "INSERT OR IGNORE INTO entry VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (rowid, entity.iri, curie, ident, entity.type, TYPES[entity.type].name, source, title, description,
-                 date, collection, int(described), json.dumps(fields, ensure_ascii=False)),
-            ).rowcount  # fmt: skip
-            if not inserted:  # already indexed (see _Reader.subjects)
-                rowid -= 1
-                continue
-            db.executemany(
-                "INSERT INTO facet VALUES (?,?,?)",
-                [(rowid, name, value) for name, values in facets.items() for value in values],
-            )
-            text = " ".join(value for name in EXTRA_TEXT for value in fields.get(name, []))
-            db.execute(
-                "INSERT INTO fts (rowid, id, title, description, text) VALUES (?,?,?,?,?)",
-                (rowid, f"{ident} {curie or ''}", title, description, text),
-            )
-            counts[entity.type] += 1
+        fill(db)
         db.executescript(_CREATE_AFTER)
-        meta = {"schema_version": SCHEMA_VERSION, "entries": str(rowid), "types": json.dumps(counts)}
+        counts = dict(db.execute("SELECT type, COUNT(*) FROM entry GROUP BY type ORDER BY type").fetchall())
+        entries = sum(counts.values())
+        meta = {"schema_version": SCHEMA_VERSION, "entries": str(entries), "types": json.dumps(counts)}
         db.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
         db.commit()
     finally:
         db.close()
     os.replace(tmp, path)
-    log.info("search index: %d entries -> %s", rowid, path)
-    return rowid
+    log.info("search index: %d entries -> %s", entries, path)
+    return entries
+
+
+def _write_entries(db: sqlite3.Connection, entities: Iterable[_Entity], fts_table: str) -> None:
+    rowid = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM entry").fetchone()[0]
+    for entity in entities:
+        v = entity.values
+        curie = iris.compress(entity.iri)
+        described = bool(entity.described_by)
+        source = sorted(entity.described_by or entity.mentioned_by or {""})[0]
+        facets = _facets(entity, source, described)
+        ident = _local_id(entity.iri, curie, v.get("accession", []))
+        title = (v.get("title") or [ident])[0]
+        description = " ".join(v.get("description", []))
+        fields = {name: list(values) for name, values in v.items() if not name.startswith("_") and values}
+        fields.update(facets)
+        fields.update({"curie": [curie] if curie else [], "iri": [entity.iri], "title": [title]})
+        date = (v.get("date") or [None])[0]
+        collection = (v.get("collection_date") or [None])[0]
+        rowid += 1
+        inserted = db.execute(
+            "INSERT OR IGNORE INTO entry VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (rowid, entity.iri, curie, ident, entity.type, TYPES[entity.type].name, source, title, description,
+             date, collection, int(described), json.dumps(fields, ensure_ascii=False)),
+        ).rowcount  # fmt: skip
+        if not inserted:  # already indexed (see _Reader.subjects)
+            rowid -= 1
+            continue
+        db.executemany(
+            "INSERT INTO facet VALUES (?,?,?)",
+            [(rowid, name, value) for name, values in facets.items() for value in values],
+        )
+        text = " ".join(value for name in EXTRA_TEXT for value in fields.get(name, []))
+        db.execute(
+            f"INSERT INTO {fts_table} (rowid, id, title, description, text) VALUES (?,?,?,?,?)",
+            (rowid, f"{ident} {curie or ''}", title, description, text),
+        )
+
+
+# ---------------------------------------------------------------------------- in parallel
+class Build:
+    """An index build under way (:func:`start_build`); :meth:`wait` ends it and returns its entries.
+
+    With ``jobs`` > 1 and an on-disk store, the graph is first checkpointed (``Store.backup``: hard
+    links to its files, so instant and without a copy), and ``jobs`` processes each index every
+    ``jobs``-th entity from that checkpoint into a shard, which :meth:`wait` merges. Reading the graph
+    is most of the cost (Oxigraph decodes about 150k quads/s per core), so this divides it. The
+    checkpoint is what makes the parallel reads safe: opening a store read-only while another process
+    may write it is undefined behaviour, and the loading process goes on writing (the VoID graph)
+    meanwhile. The index never reads the VoID graph, so it does not matter that the checkpoint lacks it.
+    """
+
+    def __init__(self, store: Any, path: Path, jobs: int) -> None:
+        self.store, self.path, self.jobs = store, path, jobs
+        self._work = path.with_name(path.name + ".build")
+        self._procs: list[Any] = []
+        if jobs > 1 and isinstance(store, ox.Store):
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work.mkdir(parents=True)
+            store.flush()
+            store.backup(str(self._work / "graph"))
+            ctx = multiprocessing.get_context("forkserver")
+            for k in range(jobs):
+                proc = ctx.Process(
+                    target=_build_shard, args=(str(self._work / "graph"), str(self._shard(k)), k, jobs), daemon=True
+                )
+                proc.start()
+                self._procs.append(proc)
+
+    def _shard(self, k: int) -> Path:
+        return self._work / f"shard-{k}.sqlite"
+
+    def wait(self) -> int:
+        if not self._procs:
+            return build(self.store, self.path)
+        try:
+            for proc in self._procs:
+                proc.join()
+            failed = [k for k, proc in enumerate(self._procs) if proc.exitcode != 0]
+            if failed:
+                raise RuntimeError(f"search index: shard builds {failed} failed (see the log above)")
+            return _finish_db(self.path, self._merge)
+        finally:
+            for proc in self._procs:
+                if proc.is_alive():
+                    proc.kill()
+            shutil.rmtree(self._work, ignore_errors=True)
+
+    def _merge(self, db: sqlite3.Connection) -> None:
+        for k in range(self.jobs):
+            db.execute("ATTACH DATABASE ? AS shard", (str(self._shard(k)),))
+            offset = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM entry").fetchone()[0]
+            # an entity in two shards (its type quads not side by side in the scan) is kept once
+            db.execute("INSERT OR IGNORE INTO entry SELECT rowid + ?, iri, curie, id, type, class, source, title, "
+                       "description, date, collection_date, described, fields FROM shard.entry ORDER BY rowid",
+                       (offset,))  # fmt: skip
+            kept = (
+                "JOIN shard.entry e ON e.rowid = s.rowid JOIN main.entry m ON m.rowid = s.rowid + ? AND m.iri = e.iri"
+            )
+            db.execute(f"INSERT INTO facet SELECT s.rowid + ?, s.name, s.value FROM shard.facet s {kept}",
+                       (offset, offset))  # fmt: skip
+            db.execute(f"INSERT INTO fts (rowid, id, title, description, text) SELECT s.rowid + ?, s.id, s.title, "
+                       f"s.description, s.text FROM shard.ftsrow s {kept}", (offset, offset))  # fmt: skip
+            db.commit()
+            db.execute("DETACH DATABASE shard")
+
+
+def start_build(store: Any, path: Path, jobs: int = 1) -> Build:
+    """Start building the index of ``store`` into ``path``; call ``wait()`` on the result to end it."""
+    return Build(store, path, jobs)
+
+
+def _build_shard(graph: str, shard: str, k: int, n: int) -> None:
+    """A shard build process: every ``n``-th entity from ``k`` of the checkpoint at ``graph``."""
+    from covid_portal.procs import die_with_parent
+
+    die_with_parent()
+    store = ox.Store.read_only(graph)
+    reader = _Reader(store)
+
+    def mine() -> Iterator[_Entity]:
+        for type_name in TYPES:
+            for i, node in enumerate(reader.subjects(type_name)):
+                if i % n == k and (entity := reader.entity(node, type_name)) is not None:
+                    yield entity
+
+    db = sqlite3.connect(shard)
+    try:
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        # the shard keeps the text in a plain table: the merge fills the one full-text index
+        plain = "CREATE TABLE ftsrow (rowid INTEGER PRIMARY KEY, id, title, description, text);"
+        db.executescript(_CREATE.replace(_FTS_TABLE, plain))
+        _write_entries(db, mine(), "ftsrow")
+        db.commit()
+    finally:
+        db.close()
 
 
 def _entities(reader: _Reader) -> Iterator[_Entity]:

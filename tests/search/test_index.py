@@ -173,3 +173,37 @@ def test_sorting(index: si.SearchIndex) -> None:
     assert ids == sorted(ids, key=str.lower)
     with pytest.raises(si.QuerySyntaxError, match="cannot sort"):
         index.search("", sort="nonsense")
+
+
+# ------------------------------------------------------------------ built in parallel
+def _dump(path: Path) -> tuple[list, list, list, dict]:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        entries = sorted(db.execute("SELECT iri, curie, id, type, class, source, title, description, date, "
+                                    "collection_date, described, fields FROM entry"))  # fmt: skip
+        facets = sorted(db.execute("SELECT e.iri, f.name, f.value FROM facet f JOIN entry e USING (rowid)"))
+        texts = sorted(db.execute("SELECT e.iri, f.id, f.title, f.description, f.text FROM fts f JOIN entry e "
+                                  "ON e.rowid = f.rowid"))  # fmt: skip
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+    finally:
+        db.close()
+    return entries, facets, texts, meta
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_parallel_build_gives_the_same_index(demo_store: Path, tmp_path: Path, jobs: int) -> None:
+    # a writable copy: the parallel build checkpoints the store it is given
+    copy = tmp_path / "store"
+    shutil.copytree(StoreDir(demo_store).live_path(), copy)
+    import pyoxigraph as ox
+
+    store = ox.Store(str(copy))
+    single = si.build(store, tmp_path / "single.sqlite")
+    parallel = si.start_build(store, tmp_path / "parallel.sqlite", jobs).wait()
+    assert parallel == single > 0
+    assert _dump(tmp_path / "parallel.sqlite") == _dump(tmp_path / "single.sqlite")
+    assert not (tmp_path / "parallel.sqlite.build").exists(), "the checkpoint and shards are removed"
+    with si.SearchIndex(tmp_path / "parallel.sqlite") as index:  # and it answers like the other
+        assert index.search("spike").hit_count > 0
