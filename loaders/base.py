@@ -150,6 +150,13 @@ def read_json(path: Path) -> Any:
         raise FileFormatError(str(path), f"invalid JSON at {where}: {exc.msg}") from None
 
 
+def is_array(value: Any) -> bool:
+    """A JSON array, read whole (list) or item by item (loaders._json.JsonItems)."""
+    from loaders._json import JsonItems
+
+    return isinstance(value, list | JsonItems)
+
+
 def json_raw(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
 

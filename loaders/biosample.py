@@ -21,7 +21,8 @@ from covid_portal import iris
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
 from covid_portal.terms import C, S
 from loaders._insdc import add_sample_attributes, add_secondary, add_taxon, full_date, is_missing, sample_prefix
-from loaders.base import Loader, json_raw, read_json, reference
+from loaders._json import read_json_lazily
+from loaders.base import Loader, is_array, json_raw, reference
 
 _EGA_DATASET = re.compile(r"\b(EGAD\d{11})\b")
 _ARRAYEXPRESS = re.compile(r"\b([AEP]-[A-Z]{4}-\d+)\b")
@@ -46,14 +47,14 @@ class BioSampleLoader(Loader):
         return None
 
     def parse(self, path: Path, fmt: str) -> Iterator[RawRecord | RecordError]:
-        data = read_json(path)
+        data = read_json_lazily(path, {(), ("_embedded", "samples")})
         if isinstance(data, dict) and isinstance(data.get("_embedded"), dict):
             docs = data["_embedded"].get("samples")
         elif isinstance(data, dict) and ("accession" in data or "characteristics" in data):
             docs = [data]
         else:
             docs = data
-        if not isinstance(docs, list):
+        if not is_array(docs):
             raise FileFormatError(str(path), "expected BioSamples sample documents (array, document or HAL page)")
         if not docs:
             raise FileFormatError(str(path), "no sample documents in the file")

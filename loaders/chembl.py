@@ -36,7 +36,8 @@ from covid_portal.publications import PublicationIds, add_author, add_identifier
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
 from covid_portal.slots import ClassTerm, SlotTerm
 from covid_portal.terms import C, S
-from loaders.base import Loader, json_raw, read_json, reference
+from loaders._json import read_json_lazily
+from loaders.base import Loader, is_array, json_raw, reference
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ WS_URL = WS_BASE + "{}/{}"
 TYPES = ("molecule", "target", "assay", "activity", "document", "drug_indication")
 _PAGE_KEYS = {"molecules": "molecule", "targets": "target", "assays": "assay", "activities": "activity",
               "documents": "document", "drug_indications": "drug_indication"}  # fmt: skip
+# where a page, a dump or a search response holds its records (read one at a time: loaders._json)
+_ROUTES = {(), ("hits", "hits"), *((key,) for key in _PAGE_KEYS)}
 _ID_FIELD = {
     "molecule": "molecule_chembl_id",
     "target": "target_chembl_id",
@@ -79,7 +82,7 @@ class ChemblLoader(Loader):
 
     # ------------------------------------------------------------------ parse
     def parse(self, path: Path, fmt: str) -> Iterator[RawRecord | RecordError]:
-        data = read_json(path)
+        data = read_json_lazily(path, _ROUTES)
         if fmt == "chembl-es-json":
             yield from self._parse_es(path, data)
         elif fmt == "chembl-ws-json":
@@ -90,13 +93,13 @@ class ChemblLoader(Loader):
     def _parse_ws(self, path: Path, data: Any) -> Iterator[RawRecord | RecordError]:
         kind: str | None = None
         if isinstance(data, dict):
-            page = [key for key in _PAGE_KEYS if isinstance(data.get(key), list)]
+            page = [key for key in _PAGE_KEYS if is_array(data.get(key))]
             if page:
                 kind, items = _PAGE_KEYS[page[0]], data[page[0]]
             else:
                 items = [data]
                 kind = "drug_indication" if _ws_kind(data) == "drug_indication" else None
-        elif isinstance(data, list):
+        elif is_array(data):
             items = data
             # a web-service array holds one type: an object too damaged to tell takes the others' type
             kinds = Counter(_ws_kind(item) for item in items if isinstance(item, dict))
@@ -142,7 +145,7 @@ class ChemblLoader(Loader):
             hits = [data]
         else:
             hits = data
-        if not isinstance(hits, list):
+        if not is_array(hits):
             raise FileFormatError(str(path), "not a ChEMBL Elasticsearch response: no list of hits")
         for i, hit in enumerate(hits, 1):
             position = f"hit {i}"

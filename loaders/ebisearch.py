@@ -48,7 +48,8 @@ from covid_portal.records import FileFormatError, RawRecord, RecordError, Record
 from covid_portal.slots import ClassTerm, SlotTerm
 from covid_portal.terms import ENUMS, C, S
 from loaders import _insdc as insdc
-from loaders.base import Loader, json_raw, read_json
+from loaders._json import read_json_lazily
+from loaders.base import Loader, is_array, json_raw
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class EBISearchLoader(Loader):
         return None
 
     def parse(self, path: Path, fmt: str) -> Iterator[RawRecord | RecordError]:
-        doc = read_json(path)
+        doc = read_json_lazily(path, {("entries",)})
         # an absent entries list is a valid last page, but only in a document of this shape
         index = isinstance(doc, dict) and "entry_count" in doc and not set(doc) - INDEX_KEYS
         if not index and (
@@ -139,7 +140,7 @@ class EBISearchLoader(Loader):
                 "(or an index export: name, release, release_date, entry_count, entries)",
             )
         entries = doc.get("entries") or []
-        if not isinstance(entries, list):
+        if not is_array(entries):
             raise FileFormatError(str(path), "entries is not a list")
         for index, entry in enumerate(entries, 1):
             position, raw = f"entry {index}", json_raw(entry)

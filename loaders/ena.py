@@ -50,7 +50,8 @@ from loaders._insdc import (
     split_country,
     study_prefix,
 )
-from loaders.base import Loader, iter_lines, iter_xml, json_raw, read_json, reference
+from loaders._json import read_json_lazily
+from loaders.base import Loader, is_array, iter_lines, iter_xml, json_raw, reference
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +172,8 @@ class EnaLoader(Loader):
             raise ValueError(f"ena: unknown format {fmt!r}")
 
     def _parse_json(self, path: Path) -> Iterator[RawRecord | RecordError]:
-        data = read_json(path)
-        if not isinstance(data, list):
+        data = read_json_lazily(path, {()})  # a search result can hold millions of rows
+        if not is_array(data):
             raise FileFormatError(str(path), "expected a JSON array of ENA portal search results")
         if not data:
             raise FileFormatError(str(path), "the JSON array holds no records")

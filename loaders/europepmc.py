@@ -51,7 +51,8 @@ from covid_portal.publications import (
 )
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
 from covid_portal.terms import C, S
-from loaders.base import Loader, iter_xml, json_raw, read_head, read_json
+from loaders._json import read_json_lazily
+from loaders.base import Loader, is_array, iter_xml, json_raw, read_head
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class EuropePMCLoader(Loader):
         if fmt == "rest-xml":
             yield from self._parse_xml(path)
             return
-        doc = read_json(path)
+        doc = read_json_lazily(path, {(key, item_key) for key, (item_key, _, _) in LISTS.items()})
         if not isinstance(doc, dict):
             raise FileFormatError(str(path), "not a Europe PMC response: the JSON is not an object")
         found = [key for key in LISTS if key in doc]
@@ -99,7 +100,7 @@ class EuropePMCLoader(Loader):
         item_key, list_fmt, relation = LISTS[key]
         container = doc[key]
         items = container.get(item_key, []) if isinstance(container, dict) else None
-        if not isinstance(items, list):
+        if not is_array(items):
             raise FileFormatError(str(path), f"{key}.{item_key} is not a list")
         queried = _queried_article(doc.get("request"), path) if relation else None
         view = None if relation else _view(doc.get("request"))

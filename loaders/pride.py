@@ -30,7 +30,8 @@ from covid_portal.publications import PublicationIds, add_identifiers, orcid_nod
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
 from covid_portal.slots import SlotTerm
 from covid_portal.terms import C, S
-from loaders.base import Loader, iter_lines, iter_xml, json_raw, read_json, reference
+from loaders._json import read_json_lazily
+from loaders.base import Loader, is_array, iter_lines, iter_xml, json_raw, reference
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +127,11 @@ class PrideLoader(Loader):
             raise ValueError(f"pride loader has no format {fmt!r}")
 
     def _parse_projects(self, path: Path) -> Iterator[RawRecord | RecordError]:
-        data = read_json(path)
+        data = read_json_lazily(path, _ROUTES)
         items = _embedded(data, "projects", "compactprojects") if isinstance(data, dict) else data
         if isinstance(data, dict) and "accession" in data:
             items = [data]
-        if not isinstance(items, list):
+        if not is_array(items):
             raise FileFormatError(str(path), "not a PRIDE project: expected an object with an 'accession'")
         for i, item in enumerate(items, 1):
             position = f"project {i}"
@@ -151,9 +152,9 @@ class PrideLoader(Loader):
             )
 
     def _parse_files(self, path: Path) -> Iterator[RawRecord | RecordError]:
-        data = read_json(path)
+        data = read_json_lazily(path, _ROUTES)
         items = _embedded(data, "files") if isinstance(data, dict) else data
-        if not isinstance(items, list):
+        if not is_array(items):
             raise FileFormatError(str(path), "not a PRIDE file list: expected a JSON array of file objects")
         groups: dict[str, list[dict[str, Any]]] = {}
         for i, item in enumerate(items, 1):
@@ -406,11 +407,15 @@ class PrideLoader(Loader):
 
 
 # ---------------------------------------------------------------------- helpers
+# where a page holds its records (read one at a time: loaders._json)
+_ROUTES = {(), ("_embedded", "projects"), ("_embedded", "compactprojects"), ("_embedded", "files")}
+
+
 def _embedded(data: dict[str, Any], *keys: str) -> Any:
     embedded = data.get("_embedded")
     if isinstance(embedded, dict):
         for key in keys:
-            if isinstance(embedded.get(key), list):
+            if is_array(embedded.get(key)):
                 return embedded[key]
     return None
 

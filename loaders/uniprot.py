@@ -30,7 +30,8 @@ from pyoxigraph import NamedNode
 
 from covid_portal.records import FileFormatError, RawRecord, RecordError, RecordGraph, fail
 from covid_portal.terms import C, S
-from loaders.base import Loader, iter_lines, json_raw, link_publication, read_head, read_json, reference
+from loaders._json import read_json_lazily
+from loaders.base import Loader, is_array, iter_lines, json_raw, link_publication, read_head, reference
 
 TXT, JSON, XML = "uniprot-txt", "uniprot-json", "uniprot-xml"
 GPI, GPA = "goa-gpi", "goa-gpa"  # UniProt-GOA gene product information / association files, version 1.x
@@ -164,8 +165,8 @@ class UniprotLoader(Loader):
         )
 
     def _parse_json(self, path: Path) -> Iterator[RawRecord | RecordError]:
-        document = read_json(path)
-        if isinstance(document, dict) and isinstance(document.get("results"), list):
+        document = read_json_lazily(path, {("results",)})
+        if isinstance(document, dict) and is_array(document.get("results")):
             entries, where = document["results"], "results[{}]"
         elif isinstance(document, dict) and "primaryAccession" in document:
             entries, where = [document], "entry {}"
