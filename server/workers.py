@@ -40,6 +40,7 @@ import json
 import logging
 import math
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -378,6 +379,9 @@ class QueryPool:
         within ``wait`` seconds (default: the pool's ``queue_wait``; 0: do not queue)."""
         limit = self.timeout if timeout is None else timeout
         worker = self._acquire(self.queue_wait if wait is None else wait)
+        return self._start_on(worker, task, limit)
+
+    def _start_on(self, worker: _Worker, task: QueryTask, limit: float) -> QueryRun:
         try:
             worker.wait_ready()
             worker.deadline = time.monotonic() + limit
@@ -406,6 +410,17 @@ class QueryPool:
 
     async def open(self, task: QueryTask, timeout: float | None = None) -> QueryRun:
         """Start ``task`` and wait until its format is known and its first bytes (or all of them) are in."""
+        worker = self._take_ready()
+        if worker is not None:
+            # the fast path, without a thread: a free worker that is up, and an event-loop wait for
+            # its pipe (two thread hand-offs cost about 0.3 ms, a fifth of a small query's time)
+            run = self._start_on(worker, task, self.timeout if timeout is None else timeout)
+            try:
+                await run.aprefetch(STREAM_AFTER)
+            except BaseException:
+                await run.aabort()
+                raise
+            return run
         started: list[QueryRun] = []
         try:
             # not abandoned on cancel: a client that goes away while its query waits for a worker
@@ -430,6 +445,19 @@ class QueryPool:
         if not deadlines:
             return 1
         return max(1, math.ceil(min(deadlines) - time.monotonic()))
+
+    def _take_ready(self) -> _Worker | None:
+        """A free worker that is up, without waiting; None when there is none, or when queries are
+        queued (they get the next free worker first)."""
+        with self._lock:
+            if not self._open or self._waiting:
+                return None
+            for worker in reversed(self._idle):  # the most recently used first, as in _acquire
+                if worker.ready:
+                    self._idle.remove(worker)
+                    self._busy.add(worker)
+                    return worker
+        return None
 
     def _acquire(self, wait: float) -> _Worker:
         with self._lock:
@@ -496,6 +524,26 @@ class QueryRun:
         """Read until the format is known and the output is complete or ``threshold`` bytes are buffered."""
         size = sum(len(chunk) for chunk in self.buffered)
         while not self.done and (self.format is None or size < threshold):
+            chunk = self._next()
+            if chunk is not None:
+                self.buffered.append(chunk)
+                size += len(chunk)
+
+    async def aprefetch(self, threshold: float) -> None:
+        """:meth:`prefetch` in the event loop: waits for the worker's pipe without blocking a thread."""
+        conn = self.worker.conn
+        size = sum(len(chunk) for chunk in self.buffered)
+        while not self.done and (self.format is None or size < threshold):
+            if not conn.poll(0):
+                with anyio.move_on_after(max(0.0, self.worker.deadline - time.monotonic())):
+                    await anyio.wait_readable(conn.fileno())
+                # uvloop (libuv) leaves a polled descriptor non-blocking, and Connection.recv_bytes
+                # needs a blocking one to read a message that arrives in parts
+                os.set_blocking(conn.fileno(), True)
+                if not conn.poll(0):  # the time limit passed: stopping the worker blocks, so in a thread
+                    await anyio.to_thread.run_sync(self._next)
+                    continue
+            # a message is read whole: the worker writes it without pausing, so this waits only for the transfer
             chunk = self._next()
             if chunk is not None:
                 self.buffered.append(chunk)
