@@ -26,6 +26,7 @@ from covid_portal.mappings import mapping_quads
 from covid_portal.producers import CHUNK, Chunk, End, FileTask, Producers, default_jobs, file_messages
 from covid_portal.records import FileFormatError, RecordGraph
 from covid_portal.remote_store import RemoteStore
+from covid_portal.statistics import STATISTICS_GRAPH, statistics_quads
 from covid_portal.store import Staging, StoreDir
 from covid_portal.terms import C, S
 from covid_portal.validate import Validator, default_validator
@@ -418,10 +419,11 @@ class Pipeline:
 def finish(store: ox.Store, extra: list[Quad], sidecar: Path | None) -> None:
     """Before a version is published: replace the graphs ``extra`` describes (load run, datasets) and
     the SSSOM mapping sets (so the graph always holds the curated mappings of this release), then
-    recompute the VoID statistics; last, build the search index into ``sidecar`` (the staging version's
-    sidecar folder, published with it, so the index never drifts from the graph; None: no index)."""
+    recompute the VoID counts and the statistics cubes; last, build the search index into ``sidecar``
+    (the staging version's sidecar folder, published with it, so the index never drifts from the graph;
+    None: no index)."""
     extra = extra + mapping_quads()
-    for graph in {q.graph_name for q in extra} | {VOID_GRAPH}:
+    for graph in {q.graph_name for q in extra} | {VOID_GRAPH, STATISTICS_GRAPH}:
         if store.contains_named_graph(graph):
             store.remove_graph(graph)
     store.extend(extra)
@@ -431,10 +433,12 @@ def finish(store: ox.Store, extra: list[Quad], sidecar: Path | None) -> None:
         # 110k after compaction, which took 3 min; docs/benchmarks.md). The published version is
         # then compact too, for every query the server runs on it.
         store.optimize()
-    # the index (from a checkpoint, in processes of its own) and VoID (here) are built side by side
+    # the index (from a checkpoint, in processes of its own), VoID and the cubes (here) are built side
+    # by side; both are computed before either graph is added, so neither counts the other
     index = search_index.start_build(store, search_index.index_path(sidecar), default_jobs()) if sidecar else None
     try:
-        store.extend(void_quads(store))
+        described = void_quads(store) + statistics_quads(store)
+        store.extend(described)
     finally:
         if index is not None:
             index.wait()
