@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -165,17 +167,37 @@ def records(n: int, seed: int, workdir: Path) -> tuple[Path, list[Path]]:
 
     folder = workdir / f"records-{n}-s{seed}"
     manifest = folder / MANIFEST
+    stamp = workdir / f"records-{n}-s{seed}.code"  # the generator that made them
+    fingerprint = code_fingerprint(("covid_portal/generate",))
     fresh = True
-    if manifest.is_file():
+    if manifest.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == fingerprint:
         with contextlib.suppress(ValueError, OSError):
             meta = json.loads(manifest.read_text(encoding="utf-8"))
             fresh = not (meta.get("records") == n and meta.get("seed") == seed)
     if fresh:
         started = time.perf_counter()
         print(f"generating {n:,} records (seed {seed}) in {folder} ...", file=sys.stderr, flush=True)
+        stamp.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
         generate(n, folder, seed)
+        stamp.write_text(fingerprint + "\n", encoding="utf-8")
         print(f"  generated in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     return folder, sorted(p for p in folder.iterdir() if p.is_dir())
+
+
+# What decides the graph a load builds: a store kept in --workdir is reused only if these are unchanged.
+GRAPH_SOURCES = ("covid_portal", "loaders", "ontology", "shapes", "mappings")
+
+
+def code_fingerprint(tops: Sequence[str] = GRAPH_SOURCES) -> str:
+    """A digest of every file under ``tops``; by default what the loaded graph depends on (loaders,
+    pipeline, model, shapes, mappings)."""
+    digest = hashlib.sha256()
+    for top in tops:
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 LOAD_CODE = """

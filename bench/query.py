@@ -131,10 +131,19 @@ def build_store(n: int, args: argparse.Namespace) -> Path:
     from covid_portal.store import StoreDir
 
     store = args.workdir / f"query-store-{n}-s{args.seed}"
-    if args.rebuild or StoreDir(store).current_version() is None:
+    stamp = args.workdir / f"query-store-{n}-s{args.seed}.code"  # the code that built it
+    fingerprint = common.code_fingerprint()
+    built_by = stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
+    if args.rebuild or StoreDir(store).current_version() is None or built_by != fingerprint:
+        if built_by is not None and built_by != fingerprint:
+            print(f"{store} was built by other code: rebuilding it", file=sys.stderr, flush=True)
+        stamp.unlink(missing_ok=True)
+        shutil.rmtree(store, ignore_errors=True)
+        (args.workdir / f"query-{n}-s{args.seed}.nq").unlink(missing_ok=True)  # exported from the old store
         _, paths = common.records(n, args.seed, args.workdir)
         print(f"loading {n:,} records into {store} ...", file=sys.stderr, flush=True)
         common.load_store(paths, store)
+        stamp.write_text(fingerprint + "\n", encoding="utf-8")
     return store
 
 

@@ -2,8 +2,8 @@
 
 The portal's summary views (samples per country and month, read runs per platform, records per
 source and licence) count every record of a kind. Answered live, such an aggregate reads millions of
-rows at 1M records (2-7 s in Oxigraph, docs/benchmarks.md); no index makes a whole-graph count
-cheaper. They are therefore computed once per store version, like the VoID counts, from the same
+rows at 1M records (3-28 s in Oxigraph, by query form: docs/benchmarks.md); no index makes a
+whole-graph count cheaper. They are therefore computed once per store version, like the VoID counts, from the same
 aggregate queries, and kept as ``qb:Observation`` resources in their own named graph
 (``STATISTICS_GRAPH``). Reading a cube is a lookup of a few thousand observations.
 
@@ -57,8 +57,12 @@ class Cube:
         return NamedNode(CUBE_BASE + self.name)
 
 
-# The queries are the fastest live forms (sub-selects, hash-joined once: docs/benchmarks.md); they
-# run over the union default graph of the version being published, before STATISTICS_GRAPH is added.
+# The queries join their patterns in one group, which Oxigraph evaluates as nested loops (an index
+# lookup per row) in memory that does not grow with the store: 130-200 MiB at 1M records. Joined as
+# sub-selects they run 3-6x faster (16 s against 62 s of CPU at 1M), but Oxigraph then hash-joins
+# them, and at 1M records that holds 480-930 MiB (docs/benchmarks.md). They run while the search
+# index builds in other processes, which takes longer, so their time does not lengthen a publish.
+# They run over the union default graph of the version being published, before STATISTICS_GRAPH is added.
 CUBES: tuple[Cube, ...] = (
     Cube(
         name="records-by-country-month",
@@ -67,8 +71,7 @@ CUBES: tuple[Cube, ...] = (
         measures=("records",),
         query=_PREFIXES
         + """SELECT ?country ?month (COUNT(DISTINCT ?item) AS ?records) WHERE {
-  { SELECT ?item ?date WHERE { ?item cp:collectionDate ?date } }
-  { SELECT ?item ?country WHERE { ?item cp:country ?country } }
+  ?item cp:collectionDate ?date ; cp:country ?country .
   BIND(SUBSTR(STR(?date), 1, 7) AS ?month)
   FILTER(STRLEN(?month) = 7)
 }
@@ -81,13 +84,9 @@ GROUP BY ?country ?month""",
         measures=("runs", "totalBytes"),
         query=_PREFIXES
         + """SELECT ?platform ?model (COUNT(DISTINCT ?run) AS ?runs) (SUM(?bytes) AS ?totalBytes) WHERE {
-  { SELECT ?run WHERE { ?run a <http://edamontology.org/data_3494> } }
-  { SELECT ?run ?platform WHERE { ?run cp:instrumentPlatform ?platform } }
-  OPTIONAL { SELECT ?run ?model WHERE { ?run cp:instrumentModel ?model } }
-  OPTIONAL {
-    { SELECT ?run ?file WHERE { ?run schema:distribution ?file } }
-    { SELECT ?file ?bytes WHERE { ?file dcat:byteSize ?bytes } }
-  }
+  ?run a <http://edamontology.org/data_3494> ; cp:instrumentPlatform ?platform .
+  OPTIONAL { ?run cp:instrumentModel ?model }
+  OPTIONAL { ?run schema:distribution/dcat:byteSize ?bytes }
 }
 GROUP BY ?platform ?model""",
     ),
@@ -98,10 +97,9 @@ GROUP BY ?platform ?model""",
         measures=("records", "lastRetrieved"),
         query=_PREFIXES
         + """SELECT ?source ?license (COUNT(DISTINCT ?record) AS ?records) (MAX(?retrieved) AS ?lastRetrieved) WHERE {
-  { SELECT ?record ?source WHERE { GRAPH ?record { ?record dct:source ?source } } }
-  { SELECT ?record ?license WHERE { GRAPH ?record { ?record dct:license ?license } } }
-  { SELECT ?record ?retrieved WHERE { GRAPH ?record { ?record pav:retrievedOn ?retrieved } } }
-  { SELECT ?record WHERE { GRAPH ?record { ?record foaf:primaryTopic ?entity } } }
+  GRAPH ?record {
+    ?record foaf:primaryTopic ?entity ; dct:source ?source ; dct:license ?license ; pav:retrievedOn ?retrieved
+  }
 }
 GROUP BY ?source ?license""",
     ),

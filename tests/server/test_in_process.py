@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from covid_portal.store import StoreDir
 from server.app import create_app
 from server.config import Settings
+from server.sparql import QUERY_TYPE
 from server.workers import STREAM_AFTER, PoolBusy, QueryError, QueryTask
 from tests.server.conftest import Server
 
@@ -145,3 +146,45 @@ def test_a_worker_that_died_while_idle_is_replaced(tmp_path: Path) -> None:
         first = client.get("/sparql", params={"query": "ASK {}"})
         assert first.status_code == 503 and "replaced" in first.text
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_sparql_is_served_beside_fastapi_with_the_same_answers_and_headers(tmp_path: Path) -> None:
+    """GET and POST /sparql skip FastAPI's routing (server.app.PortalApp); behind a proxy's root path,
+    with CORS, and through the FastAPI route the direct path falls back on, the answer is the same."""
+    _publish(tmp_path / "store", "http://example.org/a", fresh=True)
+    app = create_app(Settings(store=tmp_path / "store", max_concurrent_queries=1, cors_origins=["*"]))
+    query = {"query": "SELECT ?s WHERE { ?s ?p ?o }", "format": "csv"}
+    with TestClient(app, root_path="/portal") as client:
+        direct = client.get("/portal/sparql", params=query, headers={"Origin": "https://yasgui.example.org"})
+        assert direct.text.split() == ["s", "http://example.org/a"]
+        assert direct.headers["access-control-allow-origin"] == "*"
+        posted = client.post("/portal/sparql", content=query["query"], headers={"Content-Type": QUERY_TYPE})
+        assert posted.status_code == 200 and "http://example.org/a" in posted.text
+        assert client.put("/portal/sparql", content="x").status_code == 405  # not the direct path's: FastAPI's
+        saved, app.sparql = app.sparql, None  # what FastAPI alone answers
+        try:
+            routed = client.get("/portal/sparql", params=query, headers={"Origin": "https://yasgui.example.org"})
+        finally:
+            app.sparql = saved
+    assert (routed.status_code, routed.text) == (direct.status_code, direct.text)
+    assert routed.headers["content-type"] == direct.headers["content-type"]
+    assert routed.headers["access-control-allow-origin"] == direct.headers["access-control-allow-origin"]
+
+
+def test_a_fault_of_ours_on_sparql_is_a_500_and_the_next_request_is_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(Settings(store=tmp_path / "empty", max_concurrent_queries=1))
+    endpoint = app.sparql.app  # type: ignore[union-attr]  # the SparqlEndpoint behind CORS
+
+    async def broken(request: object, params: object) -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        monkeypatch.setattr(endpoint, "_query", broken)
+        response = client.get("/sparql", params={"query": "ASK {}"})
+        assert response.status_code == 500 and "server's log" in response.text
+        assert "a bug" not in response.text  # internals stay in the log
+        assert any("a bug" in (r.exc_text or "") for r in caplog.records)
+        monkeypatch.undo()
+        assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
