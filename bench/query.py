@@ -3,9 +3,10 @@
 One store is built from N synthetic records (covid_portal.generate -> covid_portal.pipeline). Three
 servers answer the same data on 127.0.0.1: ours (uvicorn, as ``covid-portal serve`` runs it),
 ``oxigraph serve-read-only --union-default-graph`` on the store's live version (the pip package
-oxigraph), and rdflib-endpoint over an rdflib Dataset with a union default graph, loaded from the
-store's N-Quads export (rdflib holds everything in Python objects, so ``--rdflib-records`` can give it
-a smaller data size; the table says which size each server had). Each server first answers every
+oxigraph; without a time limit, see ``start``), and rdflib-endpoint over an rdflib Dataset with a
+union default graph, loaded from the store's N-Quads export (rdflib holds everything in Python
+objects, so ``--rdflib-records`` can give it a smaller data size; the table says which size each
+server had). Each server first answers every
 example query once (a check that the servers agree on the number of results, and a warm-up), then,
 for each client count, that many threads send the queries of ``queries/*.rq`` in turn, each thread
 starting at a different query, for ``--duration`` seconds. Throughput counts successful answers per
@@ -187,8 +188,12 @@ def start(kind: str, store: Path, nq: Path | None, args: argparse.Namespace):
     elif kind == "oxigraph":
         binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
         live = StoreDir(store).live_path()
+        # No --timeout-s: Oxigraph's server (0.5.13) starts a thread per request that lives for the whole
+        # time limit, so at 500 requests/s and 60 s it reaches the machine's thread limit and answers
+        # 500 ("Resource temporarily unavailable"). Without a limit it is also at its fastest, the
+        # strictest anchor for ours, which keeps its limit (docs/benchmarks.md, fourth round).
         argv = [binary, "serve-read-only", "--location", str(live), "--bind", f"127.0.0.1:{port}",
-                "--union-default-graph", "--timeout-s", str(int(args.timeout))]  # fmt: skip
+                "--union-default-graph"]  # fmt: skip
         env = {}
         url = base + "/query"
     else:
