@@ -25,7 +25,8 @@ slowly holds a worker, and is cut off at the limit like a slow query.
 
 Worker -> server messages are bytes whose first byte is a tag: ``R`` ready, ``S`` + format name
 (the result starts), ``D`` + data, ``W`` + JSON list of federation warnings (SERVICE calls that failed,
-see ``server.service_gateway``), ``E`` end, ``X`` + JSON error. Server -> worker: a JSON task.
+see ``server.service_gateway``), ``E`` end, ``X`` + JSON error; ``A`` + format name + NUL + data is
+a whole answer that fits in one chunk (most do), in one message. Server -> worker: a JSON task.
 
 Public API for routes: the :class:`QueryPool` (given to router factories, and ``app.state.queries``).
 ``await pool.open(task)`` gives a :class:`QueryRun` to stream (see ``server/sparql.py``);
@@ -35,17 +36,21 @@ Public API for routes: the :class:`QueryPool` (given to router factories, and ``
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import contextlib
 import json
 import logging
 import math
 import multiprocessing
 import os
+import select
 import signal
+import struct
 import threading
 import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -133,7 +138,11 @@ class _ResultTooLarge(Exception):
 
 
 class _ChunkWriter:
-    """The file-like object pyoxigraph serializes into: counts bytes and sends full chunks."""
+    """The file-like object pyoxigraph serializes into: counts bytes and sends full chunks.
+
+    An answer that fits in one chunk goes out as one ``A`` message (format and data) when it ends,
+    instead of ``S``, ``D`` and ``E``: most answers are small, and each message costs both processes
+    system calls and a wake-up."""
 
     def __init__(self, conn: Connection, limit: int) -> None:
         self.conn = conn
@@ -141,6 +150,12 @@ class _ChunkWriter:
         self.total = 0
         self.buffer = bytearray()
         self.exceeded = False
+        self.name = b""
+        self.started = False  # the S message is sent
+
+    def start(self, name: str) -> None:
+        """The answer's format (sent with the first chunk, or with the whole answer)."""
+        self.name = name.encode()
 
     def write(self, data: bytes) -> int:
         self.total += len(data)
@@ -149,6 +164,7 @@ class _ChunkWriter:
             raise _ResultTooLarge
         self.buffer += data
         if len(self.buffer) >= CHUNK_BYTES:
+            self._send_start()
             self.conn.send_bytes(b"D" + bytes(self.buffer))
             self.buffer.clear()
         return len(data)
@@ -156,10 +172,23 @@ class _ChunkWriter:
     def flush(self) -> None:
         """Chunks go out when full or at the end; a flush from the serializer changes nothing."""
 
-    def close(self) -> None:
+    def finish(self, warnings: list[str] | None = None) -> None:
+        """The answer is complete: what is left, the federation warnings, and the end."""
+        if not self.started and not warnings:
+            self.conn.send_bytes(b"A" + self.name + b"\0" + bytes(self.buffer))
+            return
+        self._send_start()
         if self.buffer:
             self.conn.send_bytes(b"D" + bytes(self.buffer))
             self.buffer.clear()
+        if warnings:  # SERVICE SILENT calls that failed: a partial answer
+            self.conn.send_bytes(b"W" + json.dumps(warnings).encode())
+        self.conn.send_bytes(b"E")
+
+    def _send_start(self) -> None:
+        if not self.started:
+            self.conn.send_bytes(b"S" + self.name)
+            self.started = True
 
 
 def _worker_main(conn: Connection, store_path: str | None, max_result_bytes: int) -> None:
@@ -184,19 +213,36 @@ def _worker_main(conn: Connection, store_path: str | None, max_result_bytes: int
 
 
 class _StoreOpener:
-    """The read-only handle on the live version, reopened when a new version is published."""
+    """The read-only handle on the live version, reopened when a new version is published.
+
+    ``CURRENT`` is replaced (a new file, renamed over the old) at each publish, so its inode and
+    time change; a ``stat`` per query notices that at a tenth of the cost of reading the file."""
 
     def __init__(self, path: str | None) -> None:
         self.dir = StoreDir(path) if path else None
+        self.pointer = str(self.dir.path / "CURRENT") if self.dir else ""
         self.store: ox.Store | None = None
         self.version: str | None = None
+        self.seen: tuple[int, int, int] | None = None  # the stat of CURRENT when it was last read
 
     def get(self) -> ox.Store:
-        version = self.dir.current_version() if self.dir else None
+        if self.dir is None:
+            if self.store is None:
+                self.store = ox.Store()
+            return self.store
+        try:
+            st = os.stat(self.pointer)
+            seen: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            seen = None
+        if self.store is not None and seen == self.seen:
+            return self.store
+        version = self.dir.current_version()
         if self.store is None or version != self.version:
             self.store = None  # close the old RocksDB handle first
-            self.store = self.dir.open_read() if self.dir else ox.Store()
+            self.store = self.dir.open_read()
             self.version = version
+        self.seen = seen
         return self.store
 
 
@@ -240,11 +286,10 @@ def _forward(store: RemoteStore, query: str, task: dict[str, Any], conn: Connect
         if name is None:
             _send_error(conn, 406, f"the store answered {media_type or 'no media type'}")
             return
-        conn.send_bytes(b"S" + name.encode())
+        writer.start(name)
         for chunk in chunks:
             writer.write(chunk)
-    writer.close()
-    conn.send_bytes(b"E")
+    writer.finish()
 
 
 def _run_task(store: ox.Store, task: dict[str, Any], conn: Connection, limit: int) -> None:
@@ -252,7 +297,7 @@ def _run_task(store: ox.Store, task: dict[str, Any], conn: Connection, limit: in
     route = None
     try:
         if task["op"] == "count":
-            conn.send_bytes(b"Scount")
+            writer.start("count")
             writer.write(str(len(store)).encode())
         else:
             with _federation(task, store) as (query, route):
@@ -267,12 +312,9 @@ def _run_task(store: ox.Store, task: dict[str, Any], conn: Connection, limit: in
                 if name is None:
                     _send_error(conn, 406, "no acceptable format", kind)
                     return
-                conn.send_bytes(b"S" + name.encode())
+                writer.start(name)
                 result.serialize(writer, table[name])
-        writer.close()
-        if route is not None and route.warnings:  # SERVICE SILENT calls that failed: a partial answer
-            conn.send_bytes(b"W" + json.dumps(route.warnings).encode())
-        conn.send_bytes(b"E")
+        writer.finish(route.warnings if route is not None else None)
     except SyntaxError as exc:
         _send_error(conn, 400, f"SPARQL syntax error: {exc}")
     except Exception as exc:  # reported to the server, which answers with it; the worker lives on
@@ -296,6 +338,13 @@ def _run_task(store: ox.Store, task: dict[str, Any], conn: Connection, limit: in
 
 # ---------------------------------------------------------------------------- the server side
 class _Worker:
+    """One worker process, and the server's end of its pipe.
+
+    The server reads the pipe without blocking, into its own buffer, with the framing of
+    ``multiprocessing.Connection`` (which the worker uses): the event loop waits for it with a plain
+    reader callback, and threads with ``select``. ``Connection.poll`` and ``recv_bytes`` cost about
+    ten times more per message in the front process, which answers every request."""
+
     def __init__(self, ctx: Any, store_path: str | None, max_result_bytes: int) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(
@@ -303,6 +352,9 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self.fd = self.conn.fileno()
+        os.set_blocking(self.fd, False)
+        self.buffer = bytearray()
         self.ready = False
         self.deadline = math.inf
 
@@ -310,19 +362,103 @@ class _Worker:
         if self.ready:
             return
         try:
-            started = self.conn.poll(STARTUP_TIMEOUT) and self.conn.recv_bytes() == b"R"
+            started = self.recv(STARTUP_TIMEOUT) == b"R"
         except (EOFError, OSError):
             started = False
         if not started:
             raise QueryError(503, "a query worker failed to start (see the server log); try again later")
         self.ready = True
 
+    def is_up(self) -> bool:
+        """Whether the worker has said it is ready (reads its message if it is waiting); never blocks."""
+        if not self.ready:
+            with contextlib.suppress(EOFError, OSError):
+                self.ready = self.recv(0) == b"R"
+        return self.ready
+
+    def send(self, data: bytes) -> None:
+        """One message, framed as ``Connection.send_bytes``; the worker is idle and reading."""
+        header = _HEADER.pack(len(data)) if len(data) <= 0x7FFFFFFF else _HEADER.pack(-1) + _LONG.pack(len(data))
+        view = memoryview(header + data)
+        while view:
+            try:
+                view = view[os.write(self.fd, view) :]
+            except BlockingIOError:
+                if not select.select([], [self.fd], [], STARTUP_TIMEOUT)[1]:
+                    raise OSError("the query worker does not read its tasks") from None
+
+    def recv(self, timeout: float) -> bytes | None:
+        """The next message, waiting up to ``timeout`` seconds (None when it passed); EOFError when the
+        worker is gone."""
+        deadline = time.monotonic() + timeout
+        while (message := self._take()) is None:
+            if self._fill():
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+                return None
+        return message
+
+    async def arecv(self, deadline: float) -> bytes | None:
+        """:meth:`recv` in the event loop, until the ``time.monotonic()`` ``deadline``."""
+        while (message := self._take()) is None:
+            if self._fill():
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            loop = asyncio.get_running_loop()
+            readable = loop.create_future()
+            loop.add_reader(self.fd, _resolve, readable)
+            timer = loop.call_later(remaining, _resolve, readable)
+            try:
+                await readable
+            finally:
+                loop.remove_reader(self.fd)
+                timer.cancel()
+        return message
+
+    def _fill(self) -> bool:
+        """Read what the pipe holds into the buffer: False when it holds nothing yet."""
+        try:
+            data = os.read(self.fd, READ_BYTES)
+        except BlockingIOError:
+            return False
+        if not data:
+            raise EOFError
+        self.buffer += data
+        return True
+
+    def _take(self) -> bytes | None:
+        """A whole message from the buffer, or None."""
+        buffer = self.buffer
+        if len(buffer) < 4:
+            return None
+        (size,) = _HEADER.unpack_from(buffer)
+        start = 4
+        if size == -1:
+            if len(buffer) < 12:
+                return None
+            (size,) = _LONG.unpack_from(buffer, 4)
+            start = 12
+        end = start + size
+        if len(buffer) < end:
+            return None
+        message = bytes(buffer[start:end])
+        del buffer[:end]
+        return message
+
     def kill(self) -> None:
-        # The pipe is left to the garbage collector: a thread may still be polling it, and closing
-        # a descriptor under a poll could let the number be reused. The poll sees EOF instead.
+        # The pipe is left to the garbage collector: a thread may still be waiting on it, and closing
+        # a descriptor under a wait could let the number be reused. The wait sees EOF instead.
         with contextlib.suppress(OSError, ValueError):
             self.process.kill()
             self.process.join(5)
+
+
+_HEADER = struct.Struct("!i")  # multiprocessing.Connection's message header (-1: a long message)
+_LONG = struct.Struct("!Q")
+READ_BYTES = 256 * 1024  # the most read from a worker's pipe at once
 
 
 class QueryPool:
@@ -349,8 +485,7 @@ class QueryPool:
         self.queue_wait = queue_wait
         self.max_queued = max_queued
         self._lock = threading.Lock()
-        self._freed = threading.Condition(self._lock)  # notified when a worker goes back to idle
-        self._waiting = 0
+        self._tickets: collections.deque[_Ticket] = collections.deque()  # queries waiting, first come first served
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
         self._open = False
@@ -366,7 +501,9 @@ class QueryPool:
             self._open = False
             workers = [*self._idle, *self._busy]
             self._idle, self._busy = [], set()
-            self._freed.notify_all()
+            tickets, self._tickets = list(self._tickets), collections.deque()
+        for ticket in tickets:  # each waiter wakes without a worker and sees the pool closed
+            ticket.wake()
         for worker in workers:
             worker.kill()
 
@@ -385,7 +522,7 @@ class QueryPool:
         try:
             worker.wait_ready()
             worker.deadline = time.monotonic() + limit
-            worker.conn.send_bytes(json.dumps(asdict(task)).encode())
+            worker.send(json.dumps(task.__dict__).encode())  # the fields, as asdict gives them, 6x faster
         except (EOFError, OSError):  # the worker died while idle (e.g. the kernel's OOM killer)
             self._release(worker, healthy=False)
             raise QueryError(503, "a query worker had stopped and is being replaced; try again") from None
@@ -409,30 +546,30 @@ class QueryPool:
         return await anyio.to_thread.run_sync(lambda: self.execute(task, timeout, wait=wait))
 
     async def open(self, task: QueryTask, timeout: float | None = None) -> QueryRun:
-        """Start ``task`` and wait until its format is known and its first bytes (or all of them) are in."""
-        worker = self._take_ready()
-        if worker is not None:
-            # the fast path, without a thread: a free worker that is up, and an event-loop wait for
-            # its pipe (two thread hand-offs cost about 0.3 ms, a fifth of a small query's time)
-            run = self._start_on(worker, task, self.timeout if timeout is None else timeout)
+        """Start ``task`` and wait until its format is known and its first bytes (or all of them) are in.
+
+        All in the event loop, queued or not: a free worker or a place in the queue, the worker's
+        start-up if it is a replacement, then its pipe. Thread hand-offs cost about 0.3 ms each way,
+        which at 16 clients (most requests queued) was a third of the front process's CPU per request
+        (docs/benchmarks.md, fifth round).
+        """
+        limit = self.timeout if timeout is None else timeout
+        worker = await self._aacquire(self.queue_wait)
+        if not worker.ready:  # a replacement still starting: wait for its "ready" without a thread
             try:
-                await run.aprefetch(STREAM_AFTER)
+                message = await worker.arecv(time.monotonic() + STARTUP_TIMEOUT)
+            except (EOFError, OSError):
+                message = None
             except BaseException:
-                await run.aabort()
+                self._release(worker, healthy=True)  # not given the task: still good for the next query
                 raise
-            return run
-        started: list[QueryRun] = []
+            if message != b"R":  # gone, or silent for the whole start-up time: replaced
+                await anyio.to_thread.run_sync(lambda: self._release(worker, healthy=False))
+                raise QueryError(503, "a query worker failed to start (see the server log); try again later")
+            worker.ready = True
+        run = self._start_on(worker, task, limit)
         try:
-            # not abandoned on cancel: a client that goes away while its query waits for a worker
-            # must not leave the worker it then gets holding a run nobody reads (aborted below)
-            started.append(await anyio.to_thread.run_sync(self.start_query, task, timeout))
-        except BaseException:
-            if started:
-                await started[0].aabort()
-            raise
-        run = started[0]
-        try:
-            await anyio.to_thread.run_sync(run.prefetch, STREAM_AFTER, abandon_on_cancel=True)
+            await run.aprefetch(STREAM_AFTER)
         except BaseException:
             await run.aabort()
             raise
@@ -446,54 +583,89 @@ class QueryPool:
             return 1
         return max(1, math.ceil(min(deadlines) - time.monotonic()))
 
-    def _take_ready(self) -> _Worker | None:
-        """A free worker that is up, without waiting; None when there is none, or when queries are
-        queued (they get the next free worker first)."""
-        with self._lock:
-            if not self._open or self._waiting:
-                return None
-            for worker in reversed(self._idle):  # the most recently used first, as in _acquire
-                if worker.ready:
-                    self._idle.remove(worker)
-                    self._busy.add(worker)
-                    return worker
-        return None
+    @property
+    def _waiting(self) -> int:
+        return len(self._tickets)
 
-    def _acquire(self, wait: float) -> _Worker:
+    def _take_idle(self) -> _Worker:
+        """An idle worker, preferring one that is up (a replacement may still be starting) and the most
+        recently used (its caches are warm). Called with the lock held, when ``_idle`` is not empty."""
+        up = [w for w in self._idle if w.is_up()]
+        worker = up[-1] if up else self._idle[-1]
+        self._idle.remove(worker)
+        self._busy.add(worker)
+        return worker
+
+    def _queue(self, wait: float, ticket: _Ticket) -> _Worker | None:
+        """A free worker now, or None with ``ticket`` queued; PoolBusy when neither is allowed.
+        Queued queries go first: a new query takes an idle worker only when nobody waits."""
         with self._lock:
             if not self._open:
                 raise QueryError(503, "the query service is not running")
-            if not self._idle and wait > 0 and self._waiting < self.max_queued:
-                deadline = time.monotonic() + wait
-                self._waiting += 1
-                try:
-                    while self._open and not self._idle:
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            break
-                        self._freed.wait(remaining)
-                finally:
-                    self._waiting -= 1
-                if not self._open:
-                    raise QueryError(503, "the query service is not running")
-            if self._idle:
-                # prefer a worker that is up (a replacement may still be starting)
-                up = [w for w in self._idle if w.ready or w.conn.poll(0)]
-                worker = up[-1] if up else self._idle[-1]
-                self._idle.remove(worker)
-                self._busy.add(worker)
-                return worker
-            queued = self._waiting
+            if self._idle and not self._tickets:
+                return self._take_idle()
+            if wait > 0 and len(self._tickets) < self.max_queued:
+                self._tickets.append(ticket)
+                return None
+            queued = len(self._tickets)
+        raise self._busy_error(queued)
+
+    def _busy_error(self, queued: int) -> PoolBusy:
         retry = self.retry_after()
-        raise PoolBusy(
+        return PoolBusy(
             503,
             f"all {self.size} query workers are busy and {queued} queries are waiting "
             f"(COVID_PORTAL_MAX_CONCURRENT_QUERIES, COVID_PORTAL_MAX_QUEUED_QUERIES); retry in {retry} s",
             headers={"Retry-After": str(retry)},
         )
 
+    def _give_up(self, ticket: _Ticket) -> _Worker | None:
+        """The waiter stops waiting (its wait ran out, or it was cancelled). Returns the worker the
+        ticket was given in the meantime, if any; otherwise the ticket leaves the queue."""
+        with self._lock:
+            if ticket.worker is None:
+                with contextlib.suppress(ValueError):
+                    self._tickets.remove(ticket)
+            return ticket.worker
+
+    def _after_wait(self, ticket: _Ticket) -> _Worker:
+        worker = self._give_up(ticket)
+        if worker is not None:
+            return worker
+        if not self._open:
+            raise QueryError(503, "the query service is not running")
+        raise self._busy_error(self._waiting)
+
+    def _acquire(self, wait: float) -> _Worker:
+        """A worker for a blocking caller (``execute`` from a thread), queueing up to ``wait`` seconds."""
+        ticket = _Ticket(threading.Event())
+        worker = self._queue(wait, ticket)
+        if worker is not None:
+            return worker
+        ticket.event.wait(wait)
+        return self._after_wait(ticket)
+
+    async def _aacquire(self, wait: float) -> _Worker:
+        """:meth:`_acquire` in the event loop: the queue is the same, and a released worker is handed to
+        the first waiter, thread or task, without a thread on this side."""
+        loop = asyncio.get_running_loop()
+        ticket = _Ticket(None, loop, loop.create_future())
+        worker = self._queue(wait, ticket)
+        if worker is not None:
+            return worker
+        try:
+            with anyio.move_on_after(wait):
+                await ticket.future
+        except BaseException:  # cancelled (the client went away): a worker given meanwhile goes back
+            worker = self._give_up(ticket)
+            if worker is not None:
+                self._release(worker, healthy=True)
+            raise
+        return self._after_wait(ticket)
+
     def _release(self, worker: _Worker, *, healthy: bool) -> None:
-        """Give a worker back; an unhealthy one (killed, timed out, crashed) is replaced."""
+        """Give a worker back, to the first query waiting or to the idle list; an unhealthy one (killed,
+        timed out, crashed) is replaced."""
         worker.deadline = math.inf
         if not healthy:
             worker.kill()
@@ -503,8 +675,44 @@ class QueryPool:
                 if healthy:
                     worker.kill()
                 return
-            self._idle.append(worker if healthy else self._spawn())
-            self._freed.notify()
+            worker = worker if healthy else self._spawn()
+            if not self._tickets:
+                self._idle.append(worker)
+                return
+            ticket = self._tickets.popleft()
+            ticket.worker = worker
+            self._busy.add(worker)
+        ticket.wake()
+
+
+@dataclass
+class _Ticket:
+    """A query waiting for a worker: a thread (``event``) or an event-loop task (``future``)."""
+
+    event: threading.Event | None
+    loop: asyncio.AbstractEventLoop | None = None
+    future: asyncio.Future[None] | None = None
+    worker: _Worker | None = None  # set, under the pool's lock, when a worker is handed over
+
+    def wake(self) -> None:
+        if self.event is not None:
+            self.event.set()
+            return
+        assert self.loop is not None and self.future is not None
+        try:
+            same_loop = asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            same_loop = False
+        if same_loop:  # released from the event loop itself (the usual case): no self-pipe write
+            _resolve(self.future)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+                self.loop.call_soon_threadsafe(_resolve, self.future)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 @dataclass
@@ -530,21 +738,17 @@ class QueryRun:
                 size += len(chunk)
 
     async def aprefetch(self, threshold: float) -> None:
-        """:meth:`prefetch` in the event loop: waits for the worker's pipe without blocking a thread."""
-        conn = self.worker.conn
+        """:meth:`prefetch` in the event loop: waits for the worker's pipe without a thread."""
         size = sum(len(chunk) for chunk in self.buffered)
         while not self.done and (self.format is None or size < threshold):
-            if not conn.poll(0):
-                with anyio.move_on_after(max(0.0, self.worker.deadline - time.monotonic())):
-                    await anyio.wait_readable(conn.fileno())
-                # uvloop (libuv) leaves a polled descriptor non-blocking, and Connection.recv_bytes
-                # needs a blocking one to read a message that arrives in parts
-                os.set_blocking(conn.fileno(), True)
-                if not conn.poll(0):  # the time limit passed: stopping the worker blocks, so in a thread
-                    await anyio.to_thread.run_sync(self._next)
-                    continue
-            # a message is read whole: the worker writes it without pausing, so this waits only for the transfer
-            chunk = self._next()
+            try:
+                message = await self.worker.arecv(self.worker.deadline)
+            except (EOFError, OSError):
+                message = b""
+            if message is None:  # the time limit passed: stopping the worker blocks, so in a thread
+                await anyio.to_thread.run_sync(self._next)
+                continue
+            chunk = self._handle(message)
             if chunk is not None:
                 self.buffered.append(chunk)
                 size += len(chunk)
@@ -593,26 +797,31 @@ class QueryRun:
                 await anyio.to_thread.run_sync(self.abort)
 
     def _next(self) -> bytes | None:
-        """Handle one message; returns data, or None for a control message."""
-        conn = self.worker.conn
+        """Wait for and handle one message; returns data, or None for a control message."""
         remaining = self.worker.deadline - time.monotonic()
         try:
-            if remaining <= 0 or not conn.poll(remaining):
-                self._finish(healthy=False)
-                raise QueryTimeout(
-                    503,
-                    f"the query was stopped after the time limit of {self.limit:g} s "
-                    "(COVID_PORTAL_QUERY_TIMEOUT / --query-timeout); simplify it or add a LIMIT",
-                )
-            message = conn.recv_bytes()
+            message = self.worker.recv(remaining) if remaining > 0 else None
         except (EOFError, OSError):
-            if self.done:  # aborted from another thread
-                return None
+            message = b""
+        if message is None:
             self._finish(healthy=False)
-            raise QueryError(500, "the query worker stopped unexpectedly") from None
+            raise QueryTimeout(
+                503,
+                f"the query was stopped after the time limit of {self.limit:g} s "
+                "(COVID_PORTAL_QUERY_TIMEOUT / --query-timeout); simplify it or add a LIMIT",
+            )
+        return self._handle(message)
+
+    def _handle(self, message: bytes) -> bytes | None:
+        """Act on one message (``b""``: the worker is gone); returns data, or None for a control message."""
         tag, payload = message[:1], message[1:]
         if tag == b"D":
             return payload
+        if tag == b"A":  # the whole answer at once
+            name, _, data = payload.partition(b"\0")
+            self.format = name.decode()
+            self._finish(healthy=True)
+            return data
         if tag == b"S":
             self.format = payload.decode()
         elif tag == b"W":
@@ -623,6 +832,11 @@ class QueryRun:
             self._finish(healthy=True)
             error = json.loads(payload)
             raise QueryError(error["status"], error["message"], kind=error.get("kind"))
+        elif self.done:  # aborted from another thread, which killed the worker
+            return None
+        else:
+            self._finish(healthy=False)
+            raise QueryError(500, "the query worker stopped unexpectedly")
         return None
 
     def _finish(self, *, healthy: bool) -> None:
