@@ -342,7 +342,7 @@ class _Worker:
 
     The server reads the pipe without blocking, into its own buffer, with the framing of
     ``multiprocessing.Connection`` (which the worker uses): the event loop waits for it with a plain
-    reader callback, and threads with ``select``. ``Connection.poll`` and ``recv_bytes`` cost about
+    reader callback, and threads with ``poll``. ``Connection.poll`` and ``recv_bytes`` cost about
     ten times more per message in the front process, which answers every request."""
 
     def __init__(self, ctx: Any, store_path: str | None, max_result_bytes: int) -> None:
@@ -384,7 +384,7 @@ class _Worker:
             try:
                 view = view[os.write(self.fd, view) :]
             except BlockingIOError:
-                if not select.select([], [self.fd], [], STARTUP_TIMEOUT)[1]:
+                if not _wait_for(self.fd, select.POLLOUT, STARTUP_TIMEOUT):
                     raise OSError("the query worker does not read its tasks") from None
 
     def recv(self, timeout: float) -> bytes | None:
@@ -395,7 +395,7 @@ class _Worker:
             if self._fill():
                 continue
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+            if remaining <= 0 or not _wait_for(self.fd, select.POLLIN, remaining):
                 return None
         return message
 
@@ -454,6 +454,14 @@ class _Worker:
         with contextlib.suppress(OSError, ValueError):
             self.process.kill()
             self.process.join(5)
+
+
+def _wait_for(fd: int, event: int, timeout: float) -> bool:
+    """Whether ``fd`` is ready (or closed) within ``timeout`` seconds; ``poll``, because ``select`` fails
+    on descriptors above 1023, which a server with many connections reaches."""
+    poller = select.poll()
+    poller.register(fd, event)
+    return bool(poller.poll(math.ceil(timeout * 1000)))
 
 
 _HEADER = struct.Struct("!i")  # multiprocessing.Connection's message header (-1: a long message)

@@ -5,11 +5,14 @@ worker-pool API other routes use."""
 from __future__ import annotations
 
 import json
+import os
+import resource
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +21,7 @@ from covid_portal.store import StoreDir
 from server.app import create_app
 from server.config import Settings
 from server.sparql import QUERY_TYPE
-from server.workers import STREAM_AFTER, PoolBusy, QueryError, QueryTask
+from server.workers import STREAM_AFTER, PoolBusy, QueryError, QueryPool, QueryTask
 from tests.server.conftest import Server
 
 VALUE = "http://example.org/value"
@@ -188,3 +191,70 @@ def test_a_fault_of_ours_on_sparql_is_a_500_and_the_next_request_is_served(
         assert any("a bug" in (r.exc_text or "") for r in caplog.records)
         monkeypatch.undo()
         assert client.get("/sparql", params={"query": "ASK {}"}).json()["boolean"] is True
+
+
+def test_the_pool_works_with_pipe_descriptors_above_1023(tmp_path: Path) -> None:
+    """A busy server has many connections open, so a replacement worker's pipe can get a descriptor
+    number past select()'s limit of 1023; waiting on it (threads, the event loop) must still work."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(2048, hard), hard))
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        pool = QueryPool(tmp_path / "store", size=1, timeout=20, max_result_bytes=1 << 20, queue_wait=20, max_queued=4)
+        pool.start()
+        try:
+            (worker,) = pool._idle
+            assert worker.fd > 1023
+            assert pool.execute(QueryTask("ASK {}", results_format="csv")).body.decode().split()[-1] == "true"
+            run = anyio.run(pool.open, QueryTask("ASK {}"))
+            assert run.done and json.loads(b"".join(run.take_buffered()))["boolean"] is True
+        finally:
+            pool.close()
+    finally:
+        for fd in filler:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_queries_queued_in_the_event_loop_get_freed_workers_and_a_cancelled_one_leaves_the_queue(
+    tmp_path: Path,
+) -> None:
+    pool = QueryPool(tmp_path / "store", size=1, timeout=20, max_result_bytes=1 << 20, queue_wait=20, max_queued=4)
+    pool.start()
+    try:
+        held = pool.start_query(QueryTask("ASK {}"))  # the only worker, taken by a thread's query
+        answered: list[str] = []
+
+        async def until(condition) -> None:
+            with anyio.fail_after(10):
+                while not condition():
+                    await anyio.sleep(0.01)
+
+        async def ask(name: str) -> None:
+            run = await pool.open(QueryTask("ASK {}"))
+            assert run.done and json.loads(b"".join(run.take_buffered()))["boolean"] is True
+            answered.append(name)
+
+        async def main() -> None:
+            leaving = anyio.CancelScope()
+
+            async def first() -> None:
+                with leaving:  # its client goes away while it waits
+                    await ask("first")
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(first)
+                await until(lambda: pool._waiting == 1)
+                group.start_soon(ask, "second")
+                await until(lambda: pool._waiting == 2)
+                leaving.cancel()
+                await until(lambda: pool._waiting == 1)
+                # the thread's query ends: its worker goes to the waiting task, woken from that thread
+                await anyio.to_thread.run_sync(held.prefetch, float("inf"))
+
+        anyio.run(main)
+        assert answered == ["second"]
+        assert len(pool._idle) == 1 and not pool._busy and pool._waiting == 0  # the worker came back
+    finally:
+        pool.close()
