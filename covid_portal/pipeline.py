@@ -21,7 +21,8 @@ import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode, Quad, Triple
 
 import loaders
-from covid_portal import __version__, iris, search_index
+from covid_portal import __version__, index_facts, iris, search_index
+from covid_portal.index_facts import FactLog
 from covid_portal.mappings import mapping_quads
 from covid_portal.producers import CHUNK, Chunk, End, FileTask, Producers, default_jobs, file_messages
 from covid_portal.records import FileFormatError, RecordGraph
@@ -171,6 +172,7 @@ class _Batch:
         self.graphs: list[str] = []
         self.members: set[str] = set()
         self.nquads = bytearray()
+        self.facts: list[bytes] = []  # each graph's search index facts, when the load keeps them
 
     def __len__(self) -> int:
         return len(self.graphs)
@@ -179,13 +181,14 @@ class _Batch:
         """Whether ``chunk`` can join without a record graph appearing twice (the later must win)."""
         return len(set(chunk.graphs)) == len(chunk.graphs) and self.members.isdisjoint(chunk.graphs)
 
-    def add(self, graphs: list[str], nquads: bytes | bytearray) -> None:
+    def add(self, graphs: list[str], nquads: bytes | bytearray, facts: list[bytes]) -> None:
         self.graphs += graphs
         self.members.update(graphs)
         self.nquads += nquads
+        self.facts += facts
 
 
-def _commit(store: ox.Store, batch: _Batch) -> None:
+def _commit(store: ox.Store, batch: _Batch, facts: FactLog | None = None) -> None:
     """Write a batch of record graphs, replacing earlier versions of the same records.
 
     The quads go in with ``bulk_load`` of N-Quads (RocksDB files written directly: 2.5-3.5x less CPU
@@ -196,6 +199,7 @@ def _commit(store: ox.Store, batch: _Batch) -> None:
     unfinished file, each of which replaces its graph (removed first, below) whatever part of it an
     interrupted write had left.
     A remote store (covid_portal.remote_store) gets one Graph Store PUT per graph: atomic per graph.
+    ``facts``: where the batch's search index facts go (committed with the file, by the caller).
     """
     if not batch:
         return
@@ -211,6 +215,8 @@ def _commit(store: ox.Store, batch: _Batch) -> None:
         if store.contains_named_graph(graph):
             store.remove_graph(graph)
     store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+    if facts is not None:
+        facts.add(batch.graphs, batch.facts)
 
 
 def _activity_quads(activity: NamedNode, started: str, ended: str) -> list[Quad]:
@@ -265,6 +271,7 @@ class Pipeline:
         self.on_progress = on_progress  # (records done, bytes done)
         self.run_id = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
         self.activity = iris.load_activity(self.run_id)
+        self._keep_facts = False  # whether records carry their search index facts (see _fact_log)
 
     # ------------------------------------------------------------------ records
     def task(self, path: Path) -> tuple[loaders.Loader, FileTask]:
@@ -275,7 +282,7 @@ class Pipeline:
             hint = f" as {source}" if source else ""
             raise FileFormatError(str(path), f"not a format any loader reads{hint} (use --source to force one)")
         loader, fmt = detected
-        return loader, FileTask(str(path), loader.name, fmt, _file_time(path), self.activity.value)
+        return loader, FileTask(str(path), loader.name, fmt, _file_time(path), self.activity.value, self._keep_facts)
 
     def source_of(self, path: Path) -> str | None:
         """The loader to read ``path`` with (None: detect it from the content)."""
@@ -309,8 +316,10 @@ class Pipeline:
         records_done = 0
         bytes_done = 0
         producers = Producers(self.jobs, self.chunk_size) if self.jobs > 1 and files else None
+        facts: FactLog | None = None
         try:
             with store_dir.staging(fresh=fresh) as staging:
+                facts = self._fact_log(staging, finalize)
                 used: set[str] = set()
                 for path in files:
                     size = path.stat().st_size
@@ -322,7 +331,7 @@ class Pipeline:
                     report.files += 1
                     try:
                         records_done = self._load_file(
-                            path, staging, report, quarantine, used, records_done, bytes_done, producers
+                            path, staging, report, quarantine, used, records_done, bytes_done, producers, facts
                         )
                     except FileFormatError as exc:
                         report.file_errors.append(str(exc))
@@ -332,6 +341,8 @@ class Pipeline:
                         if self.strict:
                             raise StrictModeError(str(exc)) from exc
                     bytes_done += size
+                    if facts is not None:  # before the file is marked done: a resumed load skips it
+                        facts.commit()
                     store_dir.mark_done(staging, key, fingerprint(path), fresh)
                     if self.on_progress:
                         self.on_progress(records_done, bytes_done)
@@ -345,18 +356,36 @@ class Pipeline:
                 if producers is not None:  # their memory is not needed while publishing
                     self._close_producers(producers, report)
                     producers = None
-                finish(staging.store, extra, staging.sidecar)
+                finish(staging.store, extra, staging.sidecar, facts)
         finally:
             if producers is not None:
                 producers.close()
+            if facts is not None:
+                facts.close(commit=False)  # uncommitted: facts of a file that a resumed load re-does
             quarantine.close()
         report.quarantine_file = quarantine.path if quarantine.count else None
         report.version = store_dir.current_version()
         return report
 
+    def _fact_log(self, staging: Staging, finalize: object) -> FactLog | None:
+        """Where this load keeps its records' search index facts, or None when the index of this version
+        must be read from the store: the version did not start from an empty graph (the facts would miss
+        the graphs it started with), an update's ``finalize`` changes it, the graph is remote, or a
+        resumed load has no usable facts from its first run (covid_portal.index_facts)."""
+        path = staging.sidecar / index_facts.FACTS_FILE
+        usable = isinstance(staging.store, ox.Store) and staging.empty_start and finalize is None
+        if usable and staging.resumed and not FactLog.usable(path):
+            usable = False
+        if not usable:
+            path.unlink(missing_ok=True)
+            self._keep_facts = False
+            return None
+        self._keep_facts = True
+        return FactLog(path, new=not staging.resumed)
+
     def _load_file(self, path: Path, staging: Staging, report: LoadReport, quarantine: Quarantine,
                    used: set[str], records_done: int, bytes_done: int,
-                   producers: Producers | None = None) -> int:  # fmt: skip
+                   producers: Producers | None = None, facts: FactLog | None = None) -> int:  # fmt: skip
         loader, task = self.task(path)
         stats = report.stats(loader.name)
         if producers is not None:
@@ -367,7 +396,7 @@ class Pipeline:
         batch = _Batch()
         for message in messages:
             if isinstance(message, End):
-                _commit(staging.store, batch)
+                _commit(staging.store, batch, facts)
                 if message.error is not None:
                     raise FileFormatError(str(path), message.error)
                 break
@@ -379,26 +408,26 @@ class Pipeline:
             if message.loaded:
                 used.add(loader.name)
             if not batch.takes(message):  # a record repeated: write in order, so the later one wins
-                _commit(staging.store, batch)
+                _commit(staging.store, batch, facts)
                 batch = _Batch()
-                self._commit_one_by_one(staging.store, message)
+                self._commit_one_by_one(staging.store, message, facts)
             else:
-                batch.add(message.graphs, message.nquads)
+                batch.add(message.graphs, message.nquads, message.facts)
             records_done += message.loaded
             if len(batch) >= self.batch_size:
-                _commit(staging.store, batch)
+                _commit(staging.store, batch, facts)
                 batch = _Batch()
                 if self.on_progress:
                     self.on_progress(records_done, bytes_done)
         return records_done
 
     @staticmethod
-    def _commit_one_by_one(store: ox.Store, chunk: Chunk) -> None:
+    def _commit_one_by_one(store: ox.Store, chunk: Chunk, facts: FactLog | None) -> None:
         start = 0
-        for graph, end in zip(chunk.graphs, chunk.ends, strict=True):
+        for i, (graph, end) in enumerate(zip(chunk.graphs, chunk.ends, strict=True)):
             one = _Batch()
-            one.add([graph], chunk.nquads[start:end])
-            _commit(store, one)
+            one.add([graph], chunk.nquads[start:end], chunk.facts[i : i + 1])
+            _commit(store, one, facts)
             start = end
 
     @staticmethod
@@ -416,32 +445,62 @@ class Pipeline:
                 )
 
 
-def finish(store: ox.Store, extra: list[Quad], sidecar: Path | None) -> None:
+def finish(store: ox.Store, extra: list[Quad], sidecar: Path | None, facts: FactLog | None = None) -> None:
     """Before a version is published: replace the graphs ``extra`` describes (load run, datasets) and
     the SSSOM mapping sets (so the graph always holds the curated mappings of this release), then
     recompute the VoID counts and the statistics cubes; last, build the search index into ``sidecar``
     (the staging version's sidecar folder, published with it, so the index never drifts from the graph;
-    None: no index)."""
+    None: no index). With ``facts`` (the load kept its records' facts, covid_portal.index_facts) the
+    index and the VoID counts come from them, in a process beside the compaction and the cubes; else
+    from the store."""
     extra = extra + mapping_quads()
     for graph in {q.graph_name for q in extra} | {VOID_GRAPH, STATISTICS_GRAPH}:
         if store.contains_named_graph(graph):
             store.remove_graph(graph)
     store.extend(extra)
-    if isinstance(store, ox.Store):
-        # Compact before the version is read: a load writes many overlapping SST files, and reads
-        # of an uncompacted store get slower as it grows (at 1M records, 15k quads/s against
-        # 110k after compaction, which took 3 min; docs/benchmarks.md). The published version is
-        # then compact too, for every query the server runs on it.
-        store.optimize()
-    # the index (from a checkpoint, in processes of its own), VoID and the cubes (here) are built side
-    # by side; both are computed before either graph is added, so neither counts the other
-    index = search_index.start_build(store, search_index.index_path(sidecar), default_jobs()) if sidecar else None
+    index: search_index.Build | index_facts.FactBuild | None = None
+    if facts is not None:
+        if sidecar is not None and facts.add_quads(extra):
+            facts.close()
+            # from the facts alone, so it starts now, beside the compaction, VoID and the cubes
+            index = index_facts.start_build(facts.path, search_index.index_path(sidecar))
+        else:
+            facts.discard()
     try:
-        described = void_quads(store) + statistics_quads(store)
-        store.extend(described)
+        if isinstance(store, ox.Store):
+            # Compact before the version is read: a load writes many overlapping SST files, and reads
+            # of an uncompacted store get slower as it grows (at 1M records, 15k quads/s against
+            # 110k after compaction, which took 3 min; docs/benchmarks.md). The published version is
+            # then compact too, for every query the server runs on it.
+            store.optimize()
+        # a build from the store (from a checkpoint, in processes of its own), VoID and the cubes (here)
+        # go side by side; all are computed before either graph is added, so neither counts the other
+        if index is None and sidecar is not None:
+            index = search_index.start_build(store, search_index.index_path(sidecar), default_jobs())
+        described = statistics_quads(store)
+        if not isinstance(index, index_facts.FactBuild):
+            described += void_quads(store)
     finally:
         if index is not None:
-            index.wait()
+            _wait_for_index(index, store, sidecar)
+    if isinstance(index, index_facts.FactBuild):  # VoID was counted from the facts, beside the index
+        counted = index.void()
+        described += void_quads(store) if counted is None else counted
+    store.extend(described)
+
+
+def _wait_for_index(index: search_index.Build | index_facts.FactBuild, store: ox.Store, sidecar: Path | None) -> None:
+    if not isinstance(index, index_facts.FactBuild) or sidecar is None:
+        index.wait()
+        return
+    try:
+        index.wait()
+    except RuntimeError:
+        # the graph is complete and the facts only a shortcut: a failed build from them is rebuilt
+        # from the store, so a load is never stuck on them (the failure is logged by the build)
+        log.exception("search index: the build from the load's facts failed; building it from the store")
+        index.facts.unlink(missing_ok=True)
+        search_index.start_build(store, search_index.index_path(sidecar), default_jobs()).wait()
 
 
 def load(paths: Iterable[Path], store: Path | str, **options: object) -> LoadReport:

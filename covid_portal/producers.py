@@ -42,6 +42,7 @@ from pyoxigraph import NamedNode, Triple
 
 import loaders
 from covid_portal import iris
+from covid_portal.index_facts import record_facts
 from covid_portal.records import FileFormatError, RecordError, RecordGraph
 from covid_portal.validate import Validator, default_validator
 
@@ -72,6 +73,7 @@ class FileTask:
     fmt: str
     retrieved: str  # the file's time, for records that carry no retrieval time of their own
     activity: str  # the load activity's IRI (the records' prov:wasGeneratedBy)
+    facts: bool = False  # also keep each record's search index facts (covid_portal.index_facts)
 
 
 @dataclass
@@ -85,6 +87,7 @@ class Chunk:
     graphs: list[str] = field(default_factory=list)  # record graphs, in record order
     nquads: bytearray = field(default_factory=bytearray)
     ends: list[int] = field(default_factory=list)  # where each record's quads end in ``nquads``
+    facts: list[bytes] = field(default_factory=list)  # each record's index facts, when the task asks
     quarantined: list[dict[str, Any]] = field(default_factory=list)  # Quarantine entries
 
 
@@ -117,12 +120,13 @@ def record_nquads(
     task: FileTask,
     validator: Validator,
     provenance: Callable[[RecordGraph, NamedNode, NamedNode, str, str], list[Triple]],
-) -> tuple[str, bytes, int] | tuple[None, str, str]:
-    """Map and validate one parsed record: (graph IRI, N-Quads, triples) or (None, stage, reason)."""
+) -> tuple[str, bytes, int, bytes] | tuple[None, str, str, bytes]:
+    """Map and validate one parsed record: (graph IRI, N-Quads, triples, index facts: empty unless the
+    task asks for them) or (None, stage, reason, b"")."""
     try:
         rg = loader.to_rdf(item)
     except RecordError as exc:
-        return None, "map", exc.reason
+        return None, "map", exc.reason, b""
     graph = iris.record_graph(rg.source, rg.record_id)
     triples = rg.triples + provenance(rg, graph, NamedNode(task.activity), task.path, task.retrieved)
     violations = validator.check(triples)
@@ -130,11 +134,12 @@ def record_nquads(
         reason = "; ".join(str(v) for v in violations[:10])
         if len(violations) > 10:
             reason += f"; ... {len(violations) - 10} more"
-        return None, "validate", reason
+        return None, "validate", reason, b""
     # N-Triples escapes line breaks inside literals, so " .\n" only ends a line: naming the graph
     # there turns the (Rust-serialized) N-Triples into N-Quads without a Python object per quad
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    return graph.value, data.replace(NT_END, b" <" + graph.value.encode() + b">" + NT_END), len(triples)
+    facts = record_facts(graph, triples) if task.facts else b""
+    return graph.value, data.replace(NT_END, b" <" + graph.value.encode() + b">" + NT_END), len(triples), facts
 
 
 def _entry(item: Any, stage: str, reason: str) -> dict[str, Any]:
@@ -164,7 +169,7 @@ def file_messages(
             if isinstance(item, RecordError):
                 current.quarantined.append(_entry(item, "parse", item.reason))
                 continue
-            graph, data, triples = record_nquads(loader, item, task, validator, provenance)
+            graph, data, triples, facts = record_nquads(loader, item, task, validator, provenance)
             if graph is None:
                 current.quarantined.append(_entry(item, data, str(triples)))
                 continue
@@ -173,6 +178,8 @@ def file_messages(
             current.graphs.append(graph)
             current.nquads += data
             current.ends.append(len(current.nquads))
+            if task.facts:
+                current.facts.append(facts)
     except FileFormatError as exc:
         if current is not None:
             yield current

@@ -4,7 +4,9 @@ Why a sidecar index: SPARQL has no full-text search, facet counts over the whole
 queries, and the discovery API must page quickly. So when a load publishes a store version,
 :func:`build` derives one SQLite file from that version's graph and puts it in the version's
 sidecar folder (``covid_portal.store.Staging.sidecar``). It is published, kept and deleted with the
-version, so the index never drifts from the graph it was built from: a reload rebuilds it.
+version, so the index never drifts from the graph it was built from: a reload rebuilds it. A load
+that starts from an empty graph builds it from the facts it kept while mapping the records instead
+of reading the store back (``covid_portal.index_facts``, decision 0009): the same entries, faster.
 
 One row per entity of a searchable class (``TYPES``: the record types of the COVID-19 Data Portal
 API, e.g. ``sequences``, ``proteins``), whether a record describes it or another record only links
@@ -158,6 +160,31 @@ PRIMARY_TOPIC = ox.NamedNode("http://xmlns.com/foaf/0.1/primaryTopic")
 
 
 # ============================================================================ building
+# An index build reads each entity as a ``_Node`` (what the graph says about one IRI that the index
+# uses) from a ``NodeSource``, the store (``_StoreReader``) or the facts a load recorded
+# (``covid_portal.index_facts``), and ``_Assembler`` turns it into an ``_Entity``, the same way
+# whichever source it came from. Values are taken in sorted order, so the index does not depend on
+# the order a store happens to return them in.
+@dataclass
+class _Node:
+    """What the index reads about one IRI: its searchable type, who types and describes it, its values."""
+
+    iri: str
+    type: str | None = None  # its searchable type: the first of its classes in TYPES order
+    types: set[str] = field(default_factory=set)  # all its searchable types
+    typed_by: set[str] = field(default_factory=set)  # sources whose records type it with a searchable class
+    described_by: set[str] = field(default_factory=set)  # sources whose records have it as primary topic
+    literals: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # slot IRI -> values
+    links: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # link slot IRI -> IRIs
+
+    def typed(self, type_name: str, source: str | None) -> None:
+        self.types.add(type_name)
+        if self.type is None or _ORDER[type_name] < _ORDER[self.type]:
+            self.type = type_name
+        if source:
+            self.typed_by.add(source)
+
+
 @dataclass
 class _Entity:
     iri: str
@@ -174,49 +201,61 @@ class _Entity:
 
 def _source_of(graph: object) -> str | None:
     if isinstance(graph, ox.NamedNode):
-        match = RECORD_SOURCE.match(graph.value)
-        if match:
-            return match.group(1)
+        return source_of_graph(graph.value)
     return None
+
+
+def source_of_graph(iri: str) -> str | None:
+    """The source of a record graph (``.../record/<source>/<id>``); None for any other graph."""
+    match = RECORD_SOURCE.match(iri)
+    return match.group(1) if match else None
 
 
 def _text(term: object) -> str | None:
     return term.value if isinstance(term, ox.Literal) else None
 
 
+_ORDER = {name: i for i, name in enumerate(TYPES)}
 # slot IRI -> the text fields it fills, with its rank among the field's slots
 _SLOT_FIELDS: dict[str, list[tuple[str, int]]] = defaultdict(list)
 for _name, _slots in TEXT_FIELDS.items():
     for _rank, _slot in enumerate(_slots):
         _SLOT_FIELDS[_slot.uri].append((_name, _rank))
+# the literal slots the index reads: the text fields' and the names of linked things
+LITERAL_SLOTS: tuple[str, ...] = tuple(sorted({*_SLOT_FIELDS, S.title.uri, S.name.uri}))
+# the slots whose IRI values the index follows (facets one link away)
+_LINKS = (S.host, S.taxon, S.polymer_protein, S.target_component, S.activity_target, S.has_activity, S.from_sample)
+LINK_SLOTS: tuple[str, ...] = tuple(slot.uri for slot in _LINKS)
+# an activity's compound, read the other way: a compound's ``links`` hold its activities under this key
+MEASURED_BY = "^" + S.measured_compound.uri
 
 
-class _Reader:
-    """Reads one entity at a time from the store, with bounded caches for what entities share.
+class NodeSource:
+    """Where an index build reads nodes from; each method reads the graph it was given."""
 
-    The index is built entity by entity (a subject lookup each) rather than by scanning whole
-    predicates into memory, so that building it takes memory that does not grow with the store:
-    only the caches below (linked entities' names, samples, activities), each capped.
-    """
+    def entities(self) -> Iterator[_Node]:
+        """Every entity (a named node with a searchable type), each once, with its type decided."""
+        raise NotImplementedError
 
-    CACHE = 100_000  # entries per cache; a miss costs one subject lookup
+    def names(self, iri: str) -> tuple[list[str], list[str]]:
+        """The title and name literals of a node (to label a linked taxon, host, protein, target)."""
+        raise NotImplementedError
 
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-        self._names: dict[str, str | None] = {}
-        self._samples: dict[str, _Entity | None] = {}
-        self._activity_targets: dict[str, list[str]] = {}
+    def node(self, iri: str) -> _Node | None:
+        """A node's type and values (a linked sample, an activity); None when it has no searchable type."""
+        raise NotImplementedError
+
+
+class _StoreReader(NodeSource):
+    """Reads one entity at a time from the store: a subject lookup each (plus its primary topic), so
+    memory does not grow with the store. ``k`` of ``n``: only every n-th entity of each type."""
+
+    def __init__(self, store: ox.Store, k: int = 0, n: int = 1) -> None:
+        self.store, self.k, self.n = store, k, n
         self._type_nodes = {cls.node: name for name, cls in TYPES.items()}
-        self._order = {name: i for i, name in enumerate(TYPES)}
-
-    @staticmethod
-    def _remember(cache: dict, key: str, value: object) -> None:
-        if len(cache) >= _Reader.CACHE:
-            cache.pop(next(iter(cache)))  # oldest first: insertion order
-        cache[key] = value
 
     def subjects(self, type_name: str) -> Iterator[ox.NamedNode]:
-        """The entities whose first searchable type (in ``TYPES`` order) is ``type_name``, each once."""
+        """The named subjects typed ``type_name``, each once."""
         previous = None
         for quad in self.store.quads_for_pattern(None, RDF_TYPE, TYPES[type_name].node, None):
             subject = quad.subject
@@ -227,107 +266,132 @@ class _Reader:
             previous = subject
             yield subject
 
-    def by_predicate(self, node: ox.NamedNode) -> dict[str, list[ox.Quad]]:
-        quads: dict[str, list[ox.Quad]] = defaultdict(list)
-        for quad in self.store.quads_for_pattern(node, None, None, None):
-            quads[quad.predicate.value].append(quad)
-        return quads
+    def entities(self) -> Iterator[_Node]:
+        for type_name in TYPES:
+            for i, subject in enumerate(self.subjects(type_name)):
+                if i % self.n != self.k:
+                    continue
+                node = self._read(subject)
+                if node is None or node.type != type_name:
+                    continue  # indexed under its earlier type
+                for quad in self.store.quads_for_pattern(None, PRIMARY_TOPIC, subject, None):
+                    if source := _source_of(quad.graph_name):
+                        node.described_by.add(source)
+                if type_name == "compounds":
+                    measured = self.store.quads_for_pattern(None, S.measured_compound.node, subject, None)
+                    node.links[MEASURED_BY] += [q.subject.value for q in measured if isinstance(q.subject, _IRI)]
+                yield node
 
-    def entity(self, node: ox.NamedNode, type_name: str) -> _Entity | None:
-        """The entity with its own values and facets one link away; None when an earlier type owns it."""
-        quads = self.by_predicate(node)
-        entity = _Entity(node.value, type_name)
-        for quad in quads.get(RDF_TYPE.value, ()):
-            other = self._type_nodes.get(quad.object)
-            if other is None:
-                continue
-            if self._order[other] < self._order[type_name]:
-                return None  # indexed under its earlier type
-            source = _source_of(quad.graph_name)
-            if source:
-                entity.mentioned_by.add(source)
-        for quad in self.store.quads_for_pattern(None, PRIMARY_TOPIC, node, None):
-            source = _source_of(quad.graph_name)
-            if source:
-                entity.described_by.add(source)
-        self._own_values(entity, quads)
-        self._links(entity, quads)
-        return entity
+    def _read(self, subject: ox.NamedNode) -> _Node | None:
+        node = _Node(subject.value)
+        for quad in self.store.quads_for_pattern(subject, None, None, None):
+            predicate, obj = quad.predicate.value, quad.object
+            if predicate == RDF_TYPE.value:
+                if (type_name := self._type_nodes.get(obj)) is not None:  # type: ignore[call-overload]
+                    node.typed(type_name, _source_of(quad.graph_name))
+            elif predicate in _LITERAL_SET:
+                if isinstance(obj, ox.Literal):
+                    node.literals[predicate].append(obj.value)
+            elif predicate in _LINK_SET and isinstance(obj, ox.NamedNode):
+                node.links[predicate].append(obj.value)
+        return node if node.type is not None else None
+
+    def names(self, iri: str) -> tuple[list[str], list[str]]:
+        subject = ox.NamedNode(iri)
+        return tuple(  # type: ignore[return-value]
+            [v for q in self.store.quads_for_pattern(subject, slot.node, None, None) if (v := _text(q.object))]
+            for slot in (S.title, S.name)
+        )
+
+    def node(self, iri: str) -> _Node | None:
+        return self._read(ox.NamedNode(iri)) if iri else None
+
+
+_LITERAL_SET = frozenset(LITERAL_SLOTS)
+_IRI = ox.NamedNode
+_LINK_SET = frozenset(LINK_SLOTS)
+
+
+class _Assembler:
+    """Turns a source's nodes into index entities, with facets one link away: taxon and host names,
+    a structure's proteins, a compound's targets (through its activities), a sequence's sample data.
+    What linked entities share is read once and kept in bounded caches."""
+
+    CACHE = 100_000  # entries per cache; a miss costs one lookup in the source
+
+    def __init__(self, source: NodeSource) -> None:
+        self.source = source
+        self._names: dict[str, str | None] = {}
+        self._samples: dict[str, _Entity | None] = {}
+        self._activity_targets: dict[str, list[str]] = {}
 
     @staticmethod
-    def _own_values(entity: _Entity, quads: dict[str, list[ox.Quad]]) -> None:
+    def _remember(cache: dict, key: str, value: object) -> None:
+        if len(cache) >= _Assembler.CACHE:
+            cache.pop(next(iter(cache)))  # oldest first: insertion order
+        cache[key] = value
+
+    def entities(self) -> Iterator[_Entity]:
+        for node in self.source.entities():
+            entity = _Entity(node.iri, node.type or "", described_by=node.described_by, mentioned_by=node.typed_by)
+            self._own_values(entity, node)
+            self._links(entity, node)
+            yield entity
+
+    @staticmethod
+    def _own_values(entity: _Entity, node: _Node) -> None:
         # per field, the first of its slots (title before name) that has a literal value wins
         chosen: dict[str, tuple[int, list[str]]] = {}
-        for predicate, found in quads.items():
+        for predicate, values in node.literals.items():
             for name, rank in _SLOT_FIELDS.get(predicate, ()):
-                if name in chosen and chosen[name][0] < rank:
-                    continue
-                values = [value for quad in found if (value := _text(quad.object)) is not None]
-                if values:
+                if values and (name not in chosen or rank < chosen[name][0]):
                     chosen[name] = (rank, values)
         for name in TEXT_FIELDS:
             if name in chosen:
-                for value in chosen[name][1]:
+                for value in sorted(chosen[name][1]):
                     entity.add(name, value)
 
     def name(self, iri: str) -> str | None:
         """A display name for a named thing (taxa, hosts, proteins, targets): its title, else its name."""
         if iri in self._names:
             return self._names[iri]
-        found = None
-        node = ox.NamedNode(iri)
-        for slot in (S.title, S.name):
-            for quad in self.store.quads_for_pattern(node, slot.node, None, None):
-                if (value := _text(quad.object)) is not None and value:
-                    found = value
-                    break
-            if found:
-                break
+        titles, names = self.source.names(iri)
+        found = min(titles or names, default=None)
         self._remember(self._names, iri, found)
         return found
 
-    def _label(self, term: object) -> str | None:
+    def _label(self, iri: str) -> str | None:
         """The name of a linked entity, else its accession (ChEMBL targets are often only linked, not described)."""
-        if not isinstance(term, ox.NamedNode):
-            return None
-        curie = iris.compress(term.value)
-        return self.name(term.value) or (curie.split(":", 1)[1] if curie else None)
+        curie = iris.compress(iri)
+        return self.name(iri) or (curie.split(":", 1)[1] if curie else None)
 
-    def _host_labels(self, entity: _Entity, quads: dict[str, list[ox.Quad]]) -> None:
-        for quad in quads.get(S.host.uri, ()):
-            label = self.name(getattr(quad.object, "value", ""))
-            if label:
+    def _host_labels(self, entity: _Entity, node: _Node) -> None:
+        for host in sorted(node.links.get(S.host.uri, ())):
+            if label := self.name(host):
                 entity.add("host", label)
 
-    def _links(self, entity: _Entity, quads: dict[str, list[ox.Quad]]) -> None:
-        """Facets one link away: taxon, host, proteins of a structure, targets of a compound, sample data."""
-        self._host_labels(entity, quads)
-        for quad in quads.get(S.taxon.uri, ()):
-            obj = quad.object
-            if not isinstance(obj, ox.NamedNode):
-                continue
-            curie = iris.compress(obj.value)
-            entity.add("taxon", self.name(obj.value) or (curie or obj.value))
+    def _links(self, entity: _Entity, node: _Node) -> None:
+        self._host_labels(entity, node)
+        for taxon in sorted(node.links.get(S.taxon.uri, ())):
+            curie = iris.compress(taxon)
+            entity.add("taxon", self.name(taxon) or (curie or taxon))
             if curie and curie.startswith("ncbitaxon:"):
                 entity.add("taxon_id", curie.split(":", 1)[1])
         linked = ((S.polymer_protein, "protein"), (S.target_component, "protein"), (S.activity_target, "target"))
         for slot, facet in linked:
-            for quad in quads.get(slot.uri, ()):
-                label = self._label(quad.object)
-                if label:
+            for iri in sorted(node.links.get(slot.uri, ())):
+                if label := self._label(iri):
                     entity.add(facet, label)
         if entity.type == "compounds":
             # a compound's targets: compound -> has_activity -> activity_target (and the inverse measured_compound)
-            activities = [getattr(q.object, "value", "") for q in quads.get(S.has_activity.uri, ())]
-            measured = self.store.quads_for_pattern(None, S.measured_compound.node, ox.NamedNode(entity.iri), None)
-            activities += [q.subject.value for q in measured if isinstance(q.subject, ox.NamedNode)]
-            for activity in activities:
+            activities = {*node.links.get(S.has_activity.uri, ()), *node.links.get(MEASURED_BY, ())}
+            for activity in sorted(activities):
                 for target in self._targets_of_activity(activity):
                     entity.add("target", target)
         if entity.type in ("sequences", "raw-reads", "experiments"):
             # sequences and runs without a collection date or country of their own take their sample's
-            for quad in quads.get(S.from_sample.uri, ()):
-                sample = self._sample(getattr(quad.object, "value", ""))
+            for iri in sorted(node.links.get(S.from_sample.uri, ())):
+                sample = self._sample(iri)
                 if sample is None:
                     continue
                 for name in ("collection_date", "country", "lineage"):
@@ -337,17 +401,14 @@ class _Reader:
                 if not entity.values.get("host") and sample.values.get("host"):
                     entity.add("host", sample.values["host"][0])
 
-    def _is_a(self, node: ox.NamedNode, type_name: str) -> bool:
-        return any(True for _ in self.store.quads_for_pattern(node, RDF_TYPE, TYPES[type_name].node, None))
-
     def _targets_of_activity(self, iri: str) -> list[str]:
         if iri in self._activity_targets:
             return self._activity_targets[iri]
         targets: list[str] = []
-        node = ox.NamedNode(iri) if iri else None
-        if node is not None and self._is_a(node, "activities"):
-            for quad in self.store.quads_for_pattern(node, S.activity_target.node, None, None):
-                label = self._label(quad.object)
+        node = self.source.node(iri)
+        if node is not None and "activities" in node.types:
+            for target in sorted(node.links.get(S.activity_target.uri, ())):
+                label = self._label(target)
                 if label and label not in targets:
                     targets.append(label)
         self._remember(self._activity_targets, iri, targets)
@@ -358,14 +419,12 @@ class _Reader:
         if iri in self._samples:
             return self._samples[iri]
         sample = None
-        if iri:
-            node = ox.NamedNode(iri)
-            # an entity of any searchable type can be a sample's stand-in, as in a whole-store scan
-            if any(self._is_a(node, name) for name in TYPES):
-                quads = self.by_predicate(node)
-                sample = _Entity(iri, "samples")
-                self._own_values(sample, quads)
-                self._host_labels(sample, quads)
+        # an entity of any searchable type can be a sample's stand-in, as in a whole-store scan
+        node = self.source.node(iri)
+        if node is not None:
+            sample = _Entity(iri, "samples")
+            self._own_values(sample, node)
+            self._host_labels(sample, node)
         self._remember(self._samples, iri, sample)
         return sample
 
@@ -426,10 +485,16 @@ CREATE INDEX facet_row ON facet (rowid, name);
 
 def build(store: ox.Store, path: Path) -> int:
     """Write the index of ``store`` to ``path`` (replacing it atomically); returns the entries indexed."""
-    return _finish_db(path, lambda db: _write_entries(db, _entities(_Reader(store)), "fts"))
+    return build_from(_StoreReader(store), path)
 
 
-def _finish_db(path: Path, fill: Callable[[sqlite3.Connection], None]) -> int:
+def build_from(source: NodeSource, path: Path, origin: str = "store") -> int:
+    """Write the index of the graph ``source`` reads to ``path`` (atomically); returns the entries indexed.
+    ``origin`` (what it was read from) is kept in the index's ``meta`` table as ``built_from``."""
+    return _finish_db(path, lambda db: _write_entries(db, _Assembler(source).entities(), "fts"), origin)
+
+
+def _finish_db(path: Path, fill: Callable[[sqlite3.Connection], None], origin: str = "store") -> int:
     """Create the index at ``path`` (atomically), filled by ``fill``; returns its entries."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -443,7 +508,8 @@ def _finish_db(path: Path, fill: Callable[[sqlite3.Connection], None]) -> int:
         db.executescript(_CREATE_AFTER)
         counts = dict(db.execute("SELECT type, COUNT(*) FROM entry GROUP BY type ORDER BY type").fetchall())
         entries = sum(counts.values())
-        meta = {"schema_version": SCHEMA_VERSION, "entries": str(entries), "types": json.dumps(counts)}
+        meta = {"schema_version": SCHEMA_VERSION, "entries": str(entries), "types": json.dumps(counts),
+                "built_from": origin}  # fmt: skip
         db.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
         db.commit()
     finally:
@@ -475,7 +541,7 @@ def _write_entries(db: sqlite3.Connection, entities: Iterable[_Entity], fts_tabl
             (rowid, entity.iri, curie, ident, entity.type, TYPES[entity.type].name, source, title, description,
              date, collection, int(described), json.dumps(fields, ensure_ascii=False)),
         ).rowcount  # fmt: skip
-        if not inserted:  # already indexed (see _Reader.subjects)
+        if not inserted:  # already indexed (see _StoreReader.subjects)
             rowid -= 1
             continue
         db.executemany(
@@ -568,32 +634,16 @@ def _build_shard(graph: str, shard: str, k: int, n: int) -> None:
 
     die_with_parent()
     store = ox.Store.read_only(graph)
-    reader = _Reader(store)
-
-    def mine() -> Iterator[_Entity]:
-        for type_name in TYPES:
-            for i, node in enumerate(reader.subjects(type_name)):
-                if i % n == k and (entity := reader.entity(node, type_name)) is not None:
-                    yield entity
-
     db = sqlite3.connect(shard)
     try:
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
         # the shard keeps the text in a plain table: the merge fills the one full-text index
         plain = "CREATE TABLE ftsrow (rowid INTEGER PRIMARY KEY, id, title, description, text);"
         db.executescript(_CREATE.replace(_FTS_TABLE, plain))
-        _write_entries(db, mine(), "ftsrow")
+        _write_entries(db, _Assembler(_StoreReader(store, k, n)).entities(), "ftsrow")
         db.commit()
     finally:
         db.close()
-
-
-def _entities(reader: _Reader) -> Iterator[_Entity]:
-    for type_name in TYPES:
-        for node in reader.subjects(type_name):
-            entity = reader.entity(node, type_name)
-            if entity is not None:
-                yield entity
 
 
 # ============================================================================ the query language

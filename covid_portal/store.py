@@ -53,6 +53,7 @@ class Staging:
     base: str | None
     done_files: dict[str, str] = field(default_factory=dict)  # file path -> fingerprint
     resumed: bool = False
+    empty_start: bool = False  # it started from an empty graph (a fresh load, or no live version)
 
     @property
     def sidecar(self) -> Path:
@@ -182,7 +183,8 @@ class StoreDir:
                     "resuming an interrupted load in %s (%d files already done)", path, len(meta.get("done_files", {}))
                 )
                 store = self._open_db(path)
-                return Staging(store, path, base, dict(meta.get("done_files", {})), resumed=True)
+                empty = bool(meta.get("fresh")) or base is None
+                return Staging(store, path, base, dict(meta.get("done_files", {})), resumed=True, empty_start=empty)
         if path.exists():
             log.info("discarding stale staging version %s", path)
             shutil.rmtree(path)
@@ -196,7 +198,7 @@ class StoreDir:
         elif live is not None and not fresh:
             ox.Store.read_only(str(live)).backup(str(path))
         store = self._open_db(path)
-        staging = Staging(store, path, base)
+        staging = Staging(store, path, base, empty_start=fresh or live is None)
         self._write_meta(staging, fresh)
         return staging
 

@@ -68,24 +68,37 @@ def _int(value: int) -> Literal:
     return Literal(str(value), datatype=XSD_INTEGER)
 
 
+# rows of the three counts: (source, triples, records), (source, class, entities), (from, to, predicate, links)
+TripleRow = tuple[NamedNode, int, int]
+ClassRow = tuple[NamedNode, NamedNode, int]
+LinkRow = tuple[NamedNode, NamedNode, NamedNode, int]
+
+
 def void_quads(store: ox.Store) -> list[Quad]:
     """The VoID description of everything in ``store`` (which should not yet hold a VOID_GRAPH)."""
+    triples = [(r["source"], int(r["triples"].value), int(r["records"].value)) for r in store.query(TRIPLES_PER_SOURCE)]
+    classes = [(r["source"], r["class"], int(r["entities"].value)) for r in store.query(CLASSES_PER_SOURCE)]
+    links = [(r["from"], r["to"], r["p"], int(r["links"].value)) for r in store.query(LINKSETS)]
+    return describe(triples, classes, links)  # type: ignore[arg-type]
+
+
+def describe(triples: list[TripleRow], classes: list[ClassRow], links: list[LinkRow]) -> list[Quad]:
+    """The VoID description from the three counts, however they were counted (the store's queries
+    above, or a load's facts: ``covid_portal.index_facts``)."""
     g = VOID_GRAPH
     out: list[Quad] = [Quad(PORTAL_DATASET, RDF_TYPE, _v("Dataset"), g)]
     total = 0
-    for row in store.query(TRIPLES_PER_SOURCE):
-        source, triples = row["source"], int(row["triples"].value)
-        total += triples
+    for source, count, records in triples:
+        total += count
         out += [
             Quad(PORTAL_DATASET, _v("subset"), source, g),
             Quad(source, RDF_TYPE, _v("Dataset"), g),
-            Quad(source, _v("triples"), _int(triples), g),
-            Quad(source, _v("documents"), _int(int(row["records"].value)), g),
+            Quad(source, _v("triples"), _int(count), g),
+            Quad(source, _v("documents"), _int(records), g),
         ]
     out.append(Quad(PORTAL_DATASET, _v("triples"), _int(total), g))
     entities: dict[str, int] = {}
-    for row in store.query(CLASSES_PER_SOURCE):
-        source, cls, count = row["source"], row["class"], int(row["entities"].value)
+    for source, cls, count in classes:
         entities[source.value] = entities.get(source.value, 0) + count
         partition = NamedNode(f"{source.value}/class/{iris.compress(cls.value) or cls.value.rsplit('/', 1)[-1]}")
         out += [
@@ -93,10 +106,9 @@ def void_quads(store: ox.Store) -> list[Quad]:
             Quad(partition, _v("class"), cls, g),
             Quad(partition, _v("entities"), _int(count), g),
         ]
-    for source, count in entities.items():
-        out.append(Quad(NamedNode(source), _v("entities"), _int(count), g))
-    for row in store.query(LINKSETS):
-        source, target, predicate = row["from"], row["to"], row["p"]
+    for source_iri, count in entities.items():
+        out.append(Quad(NamedNode(source_iri), _v("entities"), _int(count), g))
+    for source, target, predicate, count in links:
         name = f"{source.value.rsplit('/', 1)[-1]}-{target.value.rsplit('/', 1)[-1]}"
         local = predicate.value.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         digest = hashlib.sha1(predicate.value.encode("utf-8")).hexdigest()[:8]  # local names can collide
@@ -106,7 +118,7 @@ def void_quads(store: ox.Store) -> list[Quad]:
             Quad(linkset, _v("subjectsTarget"), source, g),
             Quad(linkset, _v("objectsTarget"), target, g),
             Quad(linkset, _v("linkPredicate"), predicate, g),
-            Quad(linkset, _v("triples"), _int(int(row["links"].value)), g),
+            Quad(linkset, _v("triples"), _int(count), g),
             Quad(PORTAL_DATASET, _v("subset"), linkset, g),
         ]
     return out

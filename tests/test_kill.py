@@ -34,16 +34,8 @@ def _cli(store: Path, *args: str) -> subprocess.Popen[bytes]:
     )
 
 
-def test_kill_midway_then_resume(tmp_path: Path) -> None:
-    store_path = tmp_path / "store"
-    baseline_file = RECORDS / "pdb" / "6m0j.cif"
-    load([baseline_file], store_path)
-    store = StoreDir(store_path)
-    live_before = store.current_version()
-    quads_before = quads_without_run_ids(store.open_read())
-
-    inputs = _inputs(tmp_path / "in", copies=12)
-    proc = _cli(store_path, str(inputs))
+def _kill_after_two_files(proc: subprocess.Popen[bytes], store_path: Path) -> None:
+    """SIGKILL the load once it has marked two files done (mid-run: it has twelve)."""
     meta = store_path / "staging.json"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -60,6 +52,19 @@ def test_kill_midway_then_resume(tmp_path: Path) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
+
+def test_kill_midway_then_resume(tmp_path: Path) -> None:
+    store_path = tmp_path / "store"
+    baseline_file = RECORDS / "pdb" / "6m0j.cif"
+    load([baseline_file], store_path)
+    store = StoreDir(store_path)
+    live_before = store.current_version()
+    quads_before = quads_without_run_ids(store.open_read())
+
+    inputs = _inputs(tmp_path / "in", copies=12)
+    proc = _cli(store_path, str(inputs))
+    _kill_after_two_files(proc, store_path)
+
     # readers still see exactly the store as it was before the interrupted run
     assert store.current_version() == live_before
     assert quads_without_run_ids(store.open_read()) == quads_before
@@ -73,3 +78,24 @@ def test_kill_midway_then_resume(tmp_path: Path) -> None:
     load([baseline_file], clean)
     load([inputs], clean)
     assert quads_without_run_ids(store.open_read()) == quads_without_run_ids(StoreDir(clean).open_read())
+
+
+def test_kill_midway_into_an_empty_store_then_resume(tmp_path: Path) -> None:
+    """A first load keeps its records' search index facts as it goes: killed midway and re-run, the
+    index built from them is the one read back from the graph."""
+    from tests.search.test_index import assert_same_as_a_build_from_the_store
+
+    store_path = tmp_path / "store"
+    inputs = _inputs(tmp_path / "in", copies=12)
+    proc = _cli(store_path, str(inputs))
+    _kill_after_two_files(proc, store_path)
+    assert StoreDir(store_path).current_version() is None
+    assert (store_path / "staging.sidecar" / "facts.sqlite").is_file()
+
+    rerun = _cli(store_path, str(inputs))
+    _, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err.decode()
+    assert_same_as_a_build_from_the_store(store_path, tmp_path)
+    clean = tmp_path / "clean"
+    load([inputs], clean)
+    assert quads_without_run_ids(StoreDir(store_path).open_read()) == quads_without_run_ids(StoreDir(clean).open_read())

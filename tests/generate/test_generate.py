@@ -225,6 +225,16 @@ def test_realistic_content(loaded) -> None:
     assert count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?p cp:mentions ?x }") > 0
 
 
+@pytest.mark.slow
+def test_the_index_from_the_load_facts_is_the_one_from_the_store(loaded, tmp_path: Path) -> None:
+    """Generated records have every kind of link the index follows (a compound's activities and their
+    targets, a run's sample): built from the load's facts, the index is the one read from the graph."""
+    from tests.search.test_index import assert_same_as_a_build_from_the_store
+
+    _, _, store = loaded
+    assert_same_as_a_build_from_the_store(store.path, tmp_path)
+
+
 # ---------------------------------------------------------------------- command line and memory
 def test_command_writes_the_manifest(tmp_path: Path) -> None:
     result = CliRunner().invoke(generate_command, ["--records", "500", "--out", str(tmp_path), "--seed", "3"])

@@ -9,7 +9,9 @@ import pytest
 
 from covid_portal import search_index as si
 from covid_portal.pipeline import drop_source, load
+from covid_portal.statistics import STATISTICS_GRAPH
 from covid_portal.store import StoreDir
+from covid_portal.void import VOID_GRAPH, void_quads
 from tests.conftest import RECORDS
 
 SPIKE = RECORDS / "uniprot" / "uniprot_P0DTC2_SPIKE_SARS2.txt"
@@ -207,3 +209,91 @@ def test_a_parallel_build_gives_the_same_index(demo_store: Path, tmp_path: Path,
     assert not (tmp_path / "parallel.sqlite.build").exists(), "the checkpoint and shards are removed"
     with si.SearchIndex(tmp_path / "parallel.sqlite") as index:  # and it answers like the other
         assert index.search("spike").hit_count > 0
+
+
+# ------------------------------------------------------------------ built from the load's facts
+def _meta(path: Path) -> dict[str, str]:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        return dict(db.execute("SELECT key, value FROM meta"))
+    finally:
+        db.close()
+
+
+def assert_same_as_a_build_from_the_store(store: Path, tmp_path: Path) -> None:
+    """The live index equals the one read back from the live graph, row for row (but its origin), and
+    the live VoID description the one the store's queries count."""
+    import pyoxigraph as ox
+
+    live = si.index_path(StoreDir(store).live_sidecar())  # type: ignore[arg-type]
+    copy = tmp_path / "graph-copy"
+    shutil.copytree(StoreDir(store).live_path(), copy)  # type: ignore[arg-type]
+    graph = ox.Store(str(copy))
+    si.build(graph, tmp_path / "from-store.sqlite")
+    ours, theirs = _dump(live), _dump(tmp_path / "from-store.sqlite")
+    assert ours[3].pop("built_from") == "load facts"
+    assert theirs[3].pop("built_from") == "store"
+    assert ours[0], "the index has entries"
+    for name, mine, other in zip(("entries", "facets", "texts", "meta"), ours, theirs, strict=True):
+        assert mine == other, name
+    # and so is the VoID description, counted from the same facts
+    counted_from_facts = set(graph.quads_for_pattern(None, None, None, VOID_GRAPH))
+    graph.remove_graph(VOID_GRAPH)
+    graph.remove_graph(STATISTICS_GRAPH)
+    assert counted_from_facts and counted_from_facts == set(void_quads(graph))
+
+
+def test_a_first_load_builds_the_index_from_its_facts(demo_store: Path, tmp_path: Path) -> None:
+    # the demo store was loaded into an empty store: its records' facts were kept, and not published
+    sidecar = StoreDir(demo_store).live_sidecar()
+    assert sidecar is not None and not (sidecar / "facts.sqlite").exists()
+    assert_same_as_a_build_from_the_store(demo_store, tmp_path)
+
+
+def test_only_a_version_started_empty_uses_facts(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    load([SPIKE], store)
+    assert _meta(si.index_path(StoreDir(store).live_sidecar()))["built_from"] == "load facts"  # type: ignore[arg-type]
+    # on top of a live version the facts would miss its graphs: read from the store
+    load([RECORDS / "pdb" / "6m0j.cif"], store)
+    with live_index(store) as index:
+        assert index.get("proteins", "P0DTC2") is not None and index.get("structures", "6M0J") is not None
+    assert _meta(si.index_path(StoreDir(store).live_sidecar()))["built_from"] == "store"  # type: ignore[arg-type]
+    load([RECORDS / "pdb" / "6m0j.cif", SPIKE], store, fresh=True)  # a fresh load starts empty again
+    assert_same_as_a_build_from_the_store(store, tmp_path)
+
+
+@pytest.mark.parametrize("facts_kept", [True, False])
+def test_a_resumed_load_uses_the_facts_of_its_first_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, facts_kept: bool
+) -> None:
+    import covid_portal.pipeline as pipeline
+
+    store = tmp_path / "store"
+    files = [RECORDS / "pdb" / "6m0j.cif", SPIKE]
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # the first run stops once every file is done, before it publishes
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "finish", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            load(files, store)
+    assert StoreDir(store).current_version() is None
+    facts = store / "staging.sidecar" / "facts.sqlite"
+    assert facts.is_file()
+    if not facts_kept:  # facts written by another version of the code are not used
+        import sqlite3
+
+        db = sqlite3.connect(facts)
+        db.execute("UPDATE meta SET value = 'another' WHERE key = 'version'")
+        db.commit()
+        db.close()
+    report = load(files, store)
+    assert report.files_skipped == 2, "the rerun resumed the first run"
+    origin = _meta(si.index_path(StoreDir(store).live_sidecar()))["built_from"]  # type: ignore[arg-type]
+    assert origin == ("load facts" if facts_kept else "store")
+    if facts_kept:
+        assert_same_as_a_build_from_the_store(store, tmp_path)
