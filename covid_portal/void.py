@@ -1,4 +1,6 @@
-"""VoID statistics of the graph, computed from the store when a load publishes a new version.
+"""VoID statistics of the graph, computed when a load publishes a new version: by the queries below
+from the store, or, for a version that started from an empty graph, by the same counts over the facts
+the load kept (``covid_portal.index_facts``); :func:`describe` makes the quads either way.
 
 The description lives in its own named graph (``VOID_GRAPH``), so the server serves it without
 recomputing. It has one ``void:Dataset`` per source with its triples, distinct entities and a
