@@ -215,6 +215,13 @@ def timed_finish(*a, **k):
     real_finish(*a, **k)
     phases["publish_s"] = time.perf_counter() - t
 pipeline.finish = timed_finish
+from covid_portal.spool import Spool
+real_spool_load = Spool.load
+def timed_spool_load(self, store):
+    t = time.perf_counter()
+    real_spool_load(self, store)
+    phases["spool_s"] = phases.get("spool_s", 0.0) + time.perf_counter() - t
+Spool.load = timed_spool_load
 started = time.perf_counter()
 report = pipeline.load([Path(p) for p in ARGS["paths"]], ARGS["store"], fresh=True, **ARGS.get("options", {}))
 live = StoreDir(ARGS["store"]).live_path()

@@ -105,11 +105,14 @@ def run_size(n: int, args: argparse.Namespace) -> tuple[list[list[object]], list
     rows = [
         [f"{n:,}", "covid-portal load, end to end", f"{ours.wall:,.1f}", f"{ours.cpu:,.1f}", si(n / ours.wall),
          si(ours_rate), mib(ours.max_rss), ratio(ours_rate, bulk_rate)],
-        [f"{n:,}", "  records: parse, map, validate, write", f"{records_s:,.1f}", "", si(n / records_s),
+        [f"{n:,}", "  records: parse, map, validate, spool", f"{records_s:,.1f}", "", si(n / records_s),
          si(r["record_triples"] / records_s), mib(r.get("records_max_rss", 0)), ""],
         [f"{n:,}", "  of which producer processes (parse, map, validate)", "",
          f"{r.get('producer_cpu', 0.0):,.1f}", "", "", mib(r.get("producer_max_rss", 0)) + " each", ""],
-        [f"{n:,}", "  publish: mappings, VoID, search index", f"{publish_s:,.1f}", "", "", "", "", ""],
+        [f"{n:,}", "  publish: write, mappings, VoID, search index, compaction", f"{publish_s:,.1f}", "", "", "",
+         "", ""],
+        [f"{n:,}", "    of which writing the spooled records (bulk_load)", f"{r.get('spool_s', 0.0):,.1f}", "", "",
+         "", "", ""],
         [f"{n:,}", "pyoxigraph bulk_load, same N-Quads", f"{bulk.wall:,.1f}", f"{bulk.cpu:,.1f}", si(n / bulk.wall),
          si(bulk_rate), mib(bulk.max_rss), "1.00x"],
         [f"{n:,}", f"pyshacl, {s['records']} sampled records ({s['triples']:,} triples)", f"{s['pyshacl_s']:,.1f}",
@@ -122,7 +125,8 @@ def run_size(n: int, args: argparse.Namespace) -> tuple[list[list[object]], list
         f"{n:,} records: {r['loaded']:,} loaded, {r['quarantined']:,} quarantined, {r['record_triples']:,} record "
         f"triples, {quads:,} quads in the store (record graphs + provenance + mappings + VoID)",
         f"{n:,} records: end to end / bulk_load = {ratio(ours_rate, bulk_rate)} by wall time, "
-        f"{ratio(bulk.cpu, ours.cpu)} by CPU time; records phase alone {ratio(quads / records_s, bulk_rate)}; "
+        f"{ratio(bulk.cpu, ours.cpu)} by CPU time; "
+        f"records phase alone (the write is in publish) {ratio(quads / records_s, bulk_rate)}; "
         f"end to end / pyshacl = {ratio(ours_rate, pyshacl_rate)}; compiled validator / pyshacl on the same sample = "
         f"{ratio(ours_validate_rate, pyshacl_rate)} (pyshacl conforms: {s['conforms']}, "
         f"compiled validator violations: {s['ours_violations']})",

@@ -179,6 +179,15 @@ class FactLog:
         """Record (or replace) the facts of record graphs, in order: a graph given twice keeps the later."""
         self.db.executemany("INSERT OR REPLACE INTO record VALUES (?, ?)", zip(graphs, facts, strict=True))
 
+    def seen(self, graphs: list[str]) -> set[str]:
+        """Those of ``graphs`` that already have facts: written earlier in this version (committed or not)."""
+        found: set[str] = set()
+        for i in range(0, len(graphs), 500):  # under SQLite's limit on bound parameters
+            part = graphs[i : i + 500]
+            query = f"SELECT graph FROM record WHERE graph IN ({','.join('?' * len(part))})"
+            found.update(graph for (graph,) in self.db.execute(query, part))
+        return found
+
     def add_quads(self, quads: Iterable[Quad]) -> bool:
         """Record the graphs ``quads`` make up whole (the publish step's own: load run, datasets,
         mapping sets); False, recording nothing, when one is not a named graph."""

@@ -27,6 +27,8 @@ from covid_portal.mappings import mapping_quads
 from covid_portal.producers import CHUNK, Chunk, End, FileTask, Producers, default_jobs, file_messages
 from covid_portal.records import FileFormatError, RecordGraph
 from covid_portal.remote_store import RemoteStore
+from covid_portal.spool import Spool
+from covid_portal.spool import limit as spool_limit
 from covid_portal.statistics import STATISTICS_GRAPH, statistics_quads
 from covid_portal.store import Staging, StoreDir
 from covid_portal.terms import C, S
@@ -317,9 +319,11 @@ class Pipeline:
         bytes_done = 0
         producers = Producers(self.jobs, self.chunk_size) if self.jobs > 1 and files else None
         facts: FactLog | None = None
+        spool: Spool | None = None
         try:
             with store_dir.staging(fresh=fresh) as staging:
                 facts = self._fact_log(staging, finalize)
+                spool = self._spool(staging, facts)
                 used: set[str] = set()
                 for path in files:
                     size = path.stat().st_size
@@ -331,7 +335,7 @@ class Pipeline:
                     report.files += 1
                     try:
                         records_done = self._load_file(
-                            path, staging, report, quarantine, used, records_done, bytes_done, producers, facts
+                            path, staging, report, quarantine, used, records_done, bytes_done, producers, facts, spool
                         )
                     except FileFormatError as exc:
                         report.file_errors.append(str(exc))
@@ -343,7 +347,12 @@ class Pipeline:
                     bytes_done += size
                     if facts is not None:  # before the file is marked done: a resumed load skips it
                         facts.commit()
+                    if spool is not None:  # after the facts (covid_portal.spool, "Resuming")
+                        spool.commit()
                     store_dir.mark_done(staging, key, fingerprint(path), fresh)
+                    if spool is not None and spool.size >= spool_limit():  # bound the disk it takes
+                        spool.load(staging.store)
+                        spool = Spool(staging.sidecar, new=True)
                     if self.on_progress:
                         self.on_progress(records_done, bytes_done)
                 ended = now()
@@ -356,10 +365,12 @@ class Pipeline:
                 if producers is not None:  # their memory is not needed while publishing
                     self._close_producers(producers, report)
                     producers = None
-                finish(staging.store, extra, staging.sidecar, facts)
+                finish(staging.store, extra, staging.sidecar, facts, spool)
         finally:
             if producers is not None:
                 producers.close()
+            if spool is not None:
+                spool.close()  # uncommitted: the quads of a file that a resumed load re-does
             if facts is not None:
                 facts.close(commit=False)  # uncommitted: facts of a file that a resumed load re-does
             quarantine.close()
@@ -383,9 +394,18 @@ class Pipeline:
         self._keep_facts = True
         return FactLog(path, new=not staging.resumed)
 
+    def _spool(self, staging: Staging, facts: FactLog | None) -> Spool | None:
+        """Where this load's record graphs wait to be bulk-loaded in one call (covid_portal.spool), or None
+        to write them batch by batch: the spool needs the facts log, to tell a record loaded twice."""
+        if facts is None or spool_limit() == 0:
+            if Spool.exists(staging.sidecar):  # an interrupted run spooled: its files are done only there
+                Spool(staging.sidecar, new=False).load(staging.store)
+            return None
+        return Spool(staging.sidecar, new=not staging.resumed)
+
     def _load_file(self, path: Path, staging: Staging, report: LoadReport, quarantine: Quarantine,
-                   used: set[str], records_done: int, bytes_done: int,
-                   producers: Producers | None = None, facts: FactLog | None = None) -> int:  # fmt: skip
+                   used: set[str], records_done: int, bytes_done: int, producers: Producers | None = None,
+                   facts: FactLog | None = None, spool: Spool | None = None) -> int:  # fmt: skip
         loader, task = self.task(path)
         stats = report.stats(loader.name)
         if producers is not None:
@@ -407,19 +427,45 @@ class Pipeline:
                 self._quarantine(quarantine, stats, **entry)
             if message.loaded:
                 used.add(loader.name)
-            if not batch.takes(message):  # a record repeated: write in order, so the later one wins
+            if spool is not None and facts is not None:
+                self._spool_chunk(spool, message, facts)
+            elif not batch.takes(message):  # a record repeated: write in order, so the later one wins
                 _commit(staging.store, batch, facts)
                 batch = _Batch()
                 self._commit_one_by_one(staging.store, message, facts)
             else:
                 batch.add(message.graphs, message.nquads, message.facts)
             records_done += message.loaded
-            if len(batch) >= self.batch_size:
+            if spool is not None:
+                crossed = records_done // self.batch_size != (records_done - message.loaded) // self.batch_size
+                if crossed and self.on_progress:
+                    self.on_progress(records_done, bytes_done)
+            elif len(batch) >= self.batch_size:
                 _commit(staging.store, batch, facts)
                 batch = _Batch()
                 if self.on_progress:
                     self.on_progress(records_done, bytes_done)
         return records_done
+
+    @staticmethod
+    def _spool_chunk(spool: Spool, chunk: Chunk, facts: FactLog) -> None:
+        """Append a chunk's record graphs to the spool; a graph already in this version (or twice in the
+        chunk) goes to the spool's repeats, so that its last version wins."""
+        seen = facts.seen(chunk.graphs)
+        if not seen and len(set(chunk.graphs)) == len(chunk.graphs):
+            spool.write(chunk.nquads)
+        else:
+            repeats: list[tuple[str, bytes]] = []
+            start = 0
+            for graph, end in zip(chunk.graphs, chunk.ends, strict=True):
+                if graph in seen:
+                    repeats.append((graph, bytes(chunk.nquads[start:end])))
+                else:
+                    seen.add(graph)
+                    spool.write(chunk.nquads[start:end])
+                start = end
+            spool.repeat(repeats)
+        facts.add(chunk.graphs, chunk.facts)
 
     @staticmethod
     def _commit_one_by_one(store: ox.Store, chunk: Chunk, facts: FactLog | None) -> None:
@@ -445,28 +491,33 @@ class Pipeline:
                 )
 
 
-def finish(store: ox.Store, extra: list[Quad], sidecar: Path | None, facts: FactLog | None = None) -> None:
+def finish(
+    store: ox.Store, extra: list[Quad], sidecar: Path | None, facts: FactLog | None = None, spool: Spool | None = None
+) -> None:
     """Before a version is published: replace the graphs ``extra`` describes (load run, datasets) and
     the SSSOM mapping sets (so the graph always holds the curated mappings of this release), then
     recompute the VoID counts and the statistics cubes; last, build the search index into ``sidecar``
     (the staging version's sidecar folder, published with it, so the index never drifts from the graph;
     None: no index). With ``facts`` (the load kept its records' facts, covid_portal.index_facts) the
     index and the VoID counts come from them, in a process beside the compaction and the cubes; else
-    from the store."""
+    from the store. ``spool``: the load's record graphs, not yet in the store (covid_portal.spool),
+    written first."""
     extra = extra + mapping_quads()
-    for graph in {q.graph_name for q in extra} | {VOID_GRAPH, STATISTICS_GRAPH}:
-        if store.contains_named_graph(graph):
-            store.remove_graph(graph)
-    store.extend(extra)
     index: search_index.Build | index_facts.FactBuild | None = None
     if facts is not None:
         if sidecar is not None and facts.add_quads(extra):
             facts.close()
-            # from the facts alone, so it starts now, beside the compaction, VoID and the cubes
+            # from the facts alone, so it starts now, beside the spool's write, the compaction and the cubes
             index = index_facts.start_build(facts.path, search_index.index_path(sidecar))
         else:
             facts.discard()
     try:
+        if spool is not None:
+            spool.load(store)
+        for graph in {q.graph_name for q in extra} | {VOID_GRAPH, STATISTICS_GRAPH}:
+            if store.contains_named_graph(graph):
+                store.remove_graph(graph)
+        store.extend(extra)
         if isinstance(store, ox.Store):
             # Compact before the version is read: a load writes many overlapping SST files, and reads
             # of an uncompacted store get slower as it grows (at 1M records, 15k quads/s against

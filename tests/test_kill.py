@@ -81,8 +81,9 @@ def test_kill_midway_then_resume(tmp_path: Path) -> None:
 
 
 def test_kill_midway_into_an_empty_store_then_resume(tmp_path: Path) -> None:
-    """A first load keeps its records' search index facts as it goes: killed midway and re-run, the
-    index built from them is the one read back from the graph."""
+    """A first load keeps its records' search index facts as it goes, and spools their quads
+    (covid_portal.spool): killed midway and re-run, the graph is the one a clean load gives, and the
+    index built from the facts is the one read back from the graph."""
     from tests.search.test_index import assert_same_as_a_build_from_the_store
 
     store_path = tmp_path / "store"
@@ -91,6 +92,7 @@ def test_kill_midway_into_an_empty_store_then_resume(tmp_path: Path) -> None:
     _kill_after_two_files(proc, store_path)
     assert StoreDir(store_path).current_version() is None
     assert (store_path / "staging.sidecar" / "facts.sqlite").is_file()
+    assert (store_path / "staging.sidecar" / "spool.sqlite").is_file(), "the records wait in the spool"
 
     rerun = _cli(store_path, str(inputs))
     _, err = rerun.communicate(timeout=300)
