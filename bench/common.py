@@ -212,8 +212,9 @@ def timed_finish(*a, **k):
     phases["records_s"] = time.perf_counter() - started
     phases["records_max_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     t = time.perf_counter()
-    real_finish(*a, **k)
+    index = real_finish(*a, **k)
     phases["publish_s"] = time.perf_counter() - t
+    return index
 pipeline.finish = timed_finish
 from covid_portal.spool import Spool
 real_spool_load = Spool.load
@@ -229,7 +230,8 @@ import pyoxigraph as ox
 quads = len(ox.Store.read_only(str(live)))
 print(json.dumps({"read": report.read, "loaded": report.loaded, "quarantined": report.quarantined,
                   "record_triples": report.triples, "quads": quads, "live": str(live),
-                  "producer_cpu": report.producer_cpu, "producer_max_rss": report.producer_max_rss, **phases}))
+                  "producer_cpu": report.producer_cpu, "producer_max_rss": report.producer_max_rss,
+                  "index_cpu": report.index_cpu, "index_max_rss": report.index_max_rss, **phases}))
 """
 
 
@@ -243,7 +245,7 @@ def load_store(
     args = {"paths": [str(p) for p in paths], "store": str(store), "options": options or {}}
     measured = run_measured(LOAD_CODE, args, timeout=timeout)
     # the producer processes are the fork server's children, not in the load's rusage: add them
-    measured.cpu += measured.result.get("producer_cpu", 0.0)
+    measured.cpu += measured.result.get("producer_cpu", 0.0) + measured.result.get("index_cpu", 0.0)
     return measured
 
 

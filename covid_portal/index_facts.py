@@ -28,6 +28,7 @@ import itertools
 import logging
 import marshal
 import multiprocessing
+import resource
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
@@ -372,8 +373,11 @@ class FactBuild:
     def __init__(self, facts: Path, index: Path) -> None:
         self.facts, self.index = facts, index
         self.void_path = index.with_name(index.name + ".void.nq")
+        self.usage_path = index.with_name(index.name + ".usage")
+        self.cpu = 0.0  # the process's CPU seconds and peak memory (bytes), known after wait()
+        self.max_rss = 0
         ctx = multiprocessing.get_context("forkserver")
-        args = (str(facts), str(index), str(self.void_path))
+        args = (str(facts), str(index), str(self.void_path), str(self.usage_path))
         self._proc = ctx.Process(target=_build_process, args=args, daemon=True)
         self._proc.start()
 
@@ -384,6 +388,10 @@ class FactBuild:
         finally:
             if self._proc.is_alive():
                 self._proc.kill()
+        with contextlib.suppress(OSError, ValueError):
+            cpu, max_rss = self.usage_path.read_text().split()
+            self.cpu, self.max_rss = float(cpu), int(max_rss)
+        self.usage_path.unlink(missing_ok=True)
         if self._proc.exitcode != 0:
             raise RuntimeError(f"search index: the build from {self.facts} failed (see the log above)")
         self.facts.unlink(missing_ok=True)
@@ -410,8 +418,13 @@ def start_build(facts: Path, index: Path) -> FactBuild:
     return FactBuild(facts, index)
 
 
-def _build_process(facts: str, index: str, void_out: str) -> None:
+def _build_process(facts: str, index: str, void_out: str, usage_out: str) -> None:
     from covid_portal.procs import die_with_parent
 
     die_with_parent()
-    build_index(Path(facts), Path(index), Path(void_out))
+    try:
+        build_index(Path(facts), Path(index), Path(void_out))
+    finally:
+        # a child of the fork server: the loading process cannot read its usage, so it is handed over
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        Path(usage_out).write_text(f"{usage.ru_utime + usage.ru_stime} {usage.ru_maxrss * 1024}")

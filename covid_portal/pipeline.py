@@ -71,6 +71,8 @@ class LoadReport:
     version: str | None = None
     producer_cpu: float = 0.0  # CPU seconds of the producer processes (covid_portal.producers)
     producer_max_rss: int = 0  # the largest producer's peak memory, bytes
+    index_cpu: float = 0.0  # CPU seconds of the process building the search index and VoID from the facts
+    index_max_rss: int = 0  # its peak memory, bytes
 
     def stats(self, source: str) -> SourceStats:
         return self.sources.setdefault(source, SourceStats())
@@ -365,7 +367,9 @@ class Pipeline:
                 if producers is not None:  # their memory is not needed while publishing
                     self._close_producers(producers, report)
                     producers = None
-                finish(staging.store, extra, staging.sidecar, facts, spool)
+                index = finish(staging.store, extra, staging.sidecar, facts, spool)
+                if isinstance(index, index_facts.FactBuild):
+                    report.index_cpu, report.index_max_rss = index.cpu, index.max_rss
         finally:
             if producers is not None:
                 producers.close()
@@ -493,7 +497,7 @@ class Pipeline:
 
 def finish(
     store: ox.Store, extra: list[Quad], sidecar: Path | None, facts: FactLog | None = None, spool: Spool | None = None
-) -> None:
+) -> search_index.Build | index_facts.FactBuild | None:
     """Before a version is published: replace the graphs ``extra`` describes (load run, datasets) and
     the SSSOM mapping sets (so the graph always holds the curated mappings of this release), then
     recompute the VoID counts and the statistics cubes; last, build the search index into ``sidecar``
@@ -501,7 +505,7 @@ def finish(
     None: no index). With ``facts`` (the load kept its records' facts, covid_portal.index_facts) the
     index and the VoID counts come from them, in a process beside the compaction and the cubes; else
     from the store. ``spool``: the load's record graphs, not yet in the store (covid_portal.spool),
-    written first."""
+    written first. Returns the index build (done), for what it used."""
     extra = extra + mapping_quads()
     index: search_index.Build | index_facts.FactBuild | None = None
     if facts is not None:
@@ -538,6 +542,7 @@ def finish(
         counted = index.void()
         described += void_quads(store) if counted is None else counted
     store.extend(described)
+    return index
 
 
 def _wait_for_index(index: search_index.Build | index_facts.FactBuild, store: ox.Store, sidecar: Path | None) -> None:

@@ -254,8 +254,9 @@ def test_a_first_load_builds_the_index_from_its_facts(demo_store: Path, tmp_path
 
 def test_only_a_version_started_empty_uses_facts(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    load([SPIKE], store)
+    report = load([SPIKE], store)
     assert _meta(si.index_path(StoreDir(store).live_sidecar()))["built_from"] == "load facts"  # type: ignore[arg-type]
+    assert report.index_cpu > 0 and report.index_max_rss > 0, "the build process hands over what it used"
     # on top of a live version the facts would miss its graphs: read from the store
     load([RECORDS / "pdb" / "6m0j.cif"], store)
     with live_index(store) as index:
