@@ -115,7 +115,14 @@ def load(
     files = iter_files(paths)
     total = sum(p.stat().st_size for p in files)
     progress = _Progress(total, enabled=ctx.verbosity >= 0 and sys.stderr.isatty())
-    pipeline = Pipeline(source=source, strict=strict, batch_size=batch_size, on_progress=progress.update, jobs=jobs)
+    pipeline = Pipeline(
+        source=source,
+        strict=strict,
+        batch_size=batch_size,
+        on_progress=progress.update,
+        on_stage=progress.stage,
+        jobs=jobs,
+    )
     try:
         with progress:
             report = pipeline.run(files, ctx.store, fresh=replace)
@@ -144,7 +151,7 @@ class _Progress:
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
-                TextColumn("loading"),
+                TextColumn("{task.fields[stage]}"),
                 BarColumn(),
                 TextColumn("{task.percentage:>3.0f}%"),
                 TextColumn("{task.fields[records]} records, {task.fields[rate]} records/s"),
@@ -152,7 +159,7 @@ class _Progress:
                 transient=True,
             )
             self._progress.__enter__()
-            self._task = self._progress.add_task("load", total=self.total or 1, records=0, rate="-")
+            self._task = self._progress.add_task("load", total=self.total or 1, records=0, rate="-", stage="loading")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -161,6 +168,12 @@ class _Progress:
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def stage(self, name: str) -> None:
+        """The records are all read: say what the load is doing now (writing the graph, indexing it)."""
+        log.info("%s: writing the graph, the search index and the statistics", name)
+        if self._progress is not None:
+            self._progress.update(self._task, completed=self.total or 1, stage=f"{name} (graph, search index)")
 
     def update(self, records: int, bytes_done: int) -> None:
         if self._progress is None:

@@ -261,6 +261,7 @@ class Pipeline:
         batch_size: int = 5000,
         validator: Validator | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        on_stage: Callable[[str], None] | None = None,
         jobs: int | None = None,
         chunk_size: int = CHUNK,
     ) -> None:
@@ -273,6 +274,7 @@ class Pipeline:
         self.jobs = 1 if validator is not None else (jobs or default_jobs())
         self.chunk_size = chunk_size  # records per producer message
         self.on_progress = on_progress  # (records done, bytes done)
+        self.on_stage = on_stage  # told when the records are all read and the version is being published
         self.run_id = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
         self.activity = iris.load_activity(self.run_id)
         self._keep_facts = False  # whether records carry their search index facts (see _fact_log)
@@ -367,6 +369,8 @@ class Pipeline:
                 if producers is not None:  # their memory is not needed while publishing
                     self._close_producers(producers, report)
                     producers = None
+                if self.on_stage:  # the records are read; what follows can take as long (a spool's write)
+                    self.on_stage("publishing")
                 index = finish(staging.store, extra, staging.sidecar, facts, spool)
                 if isinstance(index, index_facts.FactBuild):
                     report.index_cpu, report.index_max_rss = index.cpu, index.max_rss

@@ -83,6 +83,15 @@ def test_every_record_graph_carries_provenance(demo) -> None:
     assert [row["g"].value for row in missing] == []
 
 
+def test_the_caller_hears_when_the_records_are_read_and_publishing_starts(tmp_path: Path) -> None:
+    events: list[str] = []
+    pipeline = Pipeline(on_progress=lambda records, _: events.append(f"{records} records"), on_stage=events.append)
+    report = pipeline.run([RECORDS / "uniprot"], StoreDir(tmp_path / "s"))
+    assert report.loaded > 0
+    assert events[-1] == "publishing" and events.count("publishing") == 1
+    assert events[-2] == f"{report.loaded} records"  # progress first, then the publish step
+
+
 def test_reloading_a_record_replaces_it(tmp_path: Path) -> None:
     store_path = tmp_path / "s"
     file = RECORDS / "uniprot" / "uniprot_P0DTC2_SPIKE_SARS2.txt"
