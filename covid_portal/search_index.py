@@ -470,14 +470,15 @@ CREATE TABLE entry (
   rowid INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, curie TEXT, id TEXT NOT NULL, type TEXT NOT NULL,
   class TEXT NOT NULL, source TEXT, title TEXT, description TEXT, date TEXT, collection_date TEXT,
   described INTEGER NOT NULL, fields TEXT NOT NULL);
-CREATE INDEX entry_id ON entry (id COLLATE NOCASE);
-CREATE INDEX entry_curie ON entry (curie COLLATE NOCASE);
-CREATE INDEX entry_type ON entry (type, described);
 CREATE TABLE facet (rowid INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL);
 """
     + _FTS_TABLE
 )
+# indexes built once the tables are full: one sort each, instead of a B-tree insert per row
 _CREATE_AFTER = """
+CREATE INDEX entry_id ON entry (id COLLATE NOCASE);
+CREATE INDEX entry_curie ON entry (curie COLLATE NOCASE);
+CREATE INDEX entry_type ON entry (type, described);
 CREATE INDEX facet_value ON facet (name, value COLLATE NOCASE, rowid);
 CREATE INDEX facet_row ON facet (rowid, name);
 """
