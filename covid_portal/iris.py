@@ -124,25 +124,8 @@ def expand(value: str) -> str | None:
 
 
 def compress(iri: str) -> str | None:
-    """The CURIE of an entity IRI in any of its known forms, or None: the converter's own answer (the
-    longest known URI prefix the IRI starts with), found by a dictionary lookup per prefix length
-    instead of the converter's walk of a character trie. A search index build compresses every
-    entity's IRI and the IRIs it links to, and the walk took 20 us an IRI (docs/benchmarks.md)."""
-    prefixes, lengths = _uri_prefixes()
-    size = len(iri)
-    for length in lengths:
-        if length <= size and (prefix := prefixes.get(iri[:length])) is not None:
-            return converter().format_curie(prefix, iri[length:])
-    return None
-
-
-@cache
-def _uri_prefixes() -> tuple[dict[str, str], tuple[int, ...]]:
-    """Every URI prefix the converter knows (primary and synonyms) -> its CURIE prefix, and their
-    lengths, longest first."""
-    prefixes = {uri: record.prefix for record in converter().records
-                for uri in (record.uri_prefix, *record.uri_prefix_synonyms)}  # fmt: skip
-    return prefixes, tuple(sorted({len(uri) for uri in prefixes}, reverse=True))
+    """The CURIE of an entity IRI in any of its known forms, or None."""
+    return converter().compress(iri, strict=False)
 
 
 def standardize(iri: str) -> str:

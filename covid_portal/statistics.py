@@ -60,9 +60,10 @@ class Cube:
 # The queries join their patterns in one group, which Oxigraph evaluates as nested loops (an index
 # lookup per row) in memory that does not grow with the store: 130-200 MiB at 1M records. Joined as
 # sub-selects they run 3-6x faster (16 s against 62 s of CPU at 1M), but Oxigraph then hash-joins
-# them, and at 1M records that holds 480-930 MiB (docs/benchmarks.md). They run while the search
-# index builds in other processes, and share the cores with it: at 1M records the publish step took
-# 860 s with them, against 790 s without.
+# them, and at 1M records that holds 480-930 MiB (docs/benchmarks.md). They run in a thread beside the
+# compaction of the version (covid_portal.pipeline.finish), which keeps only one core busy: at 1M
+# records they took 48 s after it, and beside it the end of the publish step went from 137-139 s to
+# 104 s (docs/benchmarks.md, "Eighth round").
 # They run over the union default graph of the version being published, before STATISTICS_GRAPH is added.
 CUBES: tuple[Cube, ...] = (
     Cube(

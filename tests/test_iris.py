@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pyoxigraph as ox
 import pytest
 
 from covid_portal import iris
-from covid_portal.store import StoreDir
 
 # The primary IRI forms each source documents for its own RDF (UniProt, wwPDB, ChEMBL-RDF, OBO).
 PUBLISHED = [
@@ -48,41 +44,3 @@ def test_record_graphs_are_deterministic_and_safe() -> None:
     assert " " not in first.value and first.value.startswith(iris.RECORD_BASE)
     assert iris.expand("pdb:6m0j") == "https://rdf.wwpdb.org/pdb/6M0J"
     assert iris.expand("unknown:1") is None
-
-
-def _candidate_iris(demo_store: Path) -> set[str]:
-    store = StoreDir(demo_store).open_read()
-    found = {term.value for quad in store for term in (quad.subject, quad.object) if isinstance(term, ox.NamedNode)}
-    # every known URI prefix with an id after it, alone, cut short by one character, and with overlaps
-    for record in iris.converter().records:
-        for uri in (record.uri_prefix, *record.uri_prefix_synonyms):
-            found.update({uri + "X1", uri, uri[:-1], uri + "/", uri.upper() + "1"})
-    return found | {"", "x", "urn:uuid:1", "http://purl.obolibrary.org/obo/", "http://purl.obolibrary.org/obo/GO_"}
-
-
-def test_compress_gives_the_converters_answer_for_every_iri(demo_store: Path) -> None:
-    # iris.compress looks prefixes up by length instead of walking the converter's trie: same answers
-    candidates = _candidate_iris(demo_store)
-    assert len(candidates) > 1000
-    converter = iris.converter()
-    different = {iri: (iris.compress(iri), converter.compress(iri, strict=False)) for iri in candidates
-                 if iris.compress(iri) != converter.compress(iri, strict=False)}  # fmt: skip
-    assert not different
-    assert sum(iris.compress(iri) is not None for iri in candidates) > 500
-
-
-def test_compress_takes_the_longest_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the portal's own prefixes do not overlap today; a converter whose prefixes do (as OBO's) must
-    # still give the converter's answer, the longest match
-    import curies
-
-    obo = "http://purl.obolibrary.org/obo/"
-    overlapping = curies.Converter.from_prefix_map({"OBO": obo, "GO": obo + "GO_", "GOX": obo + "GO_X"})
-    monkeypatch.setattr(iris, "converter", lambda: overlapping)
-    iris._uri_prefixes.cache_clear()
-    try:
-        for iri in (obo + "GO_0032571", obo + "go.owl", obo + "GO_X1", obo + "GO_", obo, "http://x/"):
-            assert iris.compress(iri) == overlapping.compress(iri, strict=False)
-        assert iris.compress(obo + "GO_X1") == "GOX:1"
-    finally:
-        iris._uri_prefixes.cache_clear()
