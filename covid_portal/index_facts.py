@@ -28,6 +28,7 @@ import itertools
 import logging
 import marshal
 import multiprocessing
+import os
 import resource
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +40,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Triple
 
 from covid_portal import search_index as si
 from covid_portal import void
+from covid_portal.records import Terms
 
 log = logging.getLogger(__name__)
 
@@ -68,30 +70,33 @@ _DCT_SOURCE = si.S.source_dataset.node
 
 
 def record_facts(graph: NamedNode, triples: Iterable[Triple | Quad]) -> bytes:
+    """:func:`facts_of_terms` of triples or quads (those of ``graph``)."""
+    return facts_of_terms(graph, [(t.subject, t.predicate, t.object) for t in triples])
+
+
+def facts_of_terms(graph: NamedNode, terms: list[Terms]) -> bytes:
     """The facts of one record graph, as a ``marshal`` blob: those the index uses, (kind, subject, code,
     value) tuples taken as ``search_index._StoreReader`` reads them from the store (literal slots before
     link slots, named subjects only), and the graph's VoID counts (:func:`_void_part`). Every string is
     stored once, in a table the tuples point into: a record repeats its topic's IRI in most facts, and
     the blobs travel between processes and are written to disk (2.4 KB a record without the table)."""
-    triples = list(triples)
     strings: dict[str, int] = {}
 
     def ix(value: str) -> int:
         return strings.setdefault(value, len(strings))
 
-    rows, void = _index_rows(triples, ix), _void_part(graph, triples, ix)
+    rows, void = _index_rows(terms, ix), _void_part(graph, terms, ix)
     return marshal.dumps((list(strings), rows, void))
 
 
-def _index_rows(triples: list[Triple | Quad], ix: Callable[[str], int]) -> list[tuple[int, int, int, int]]:
+def _index_rows(terms: list[Terms], ix: Callable[[str], int]) -> list[tuple[int, int, int, int]]:
     rows: list[tuple[int, int, int, int]] = []
     empty = ix("")
-    for triple in triples:
-        hit = _DISPATCH.get(triple.predicate)  # type: ignore[arg-type]
+    for subject, predicate, obj in terms:
+        hit = _DISPATCH.get(predicate)
         if hit is None:
             continue
         kind, code = hit
-        subject, obj = triple.subject, triple.object
         if kind == TOPIC:  # of any subject (the record graph)
             if isinstance(obj, NamedNode):
                 rows.append((TOPIC, ix(obj.value), 0, empty))
@@ -112,32 +117,31 @@ def _index_rows(triples: list[Triple | Quad], ix: Callable[[str], int]) -> list[
     return rows
 
 
-def _void_part(graph: NamedNode, triples: list[Triple | Quad], ix: Callable[[str], int]) -> tuple | None:
+def _void_part(graph: NamedNode, terms: list[Terms], ix: Callable[[str], int]) -> tuple | None:
     """What ``covid_portal.void``'s three queries count in one graph: its sources (``<graph> dct:source``),
     its distinct triples, its primary topics, their classes, and their triples whose object is an IRI
     (a link when that IRI is another source's topic). None when a source, topic or class is not an IRI:
     then the VoID description is counted from the store."""
-    distinct = set(triples)
+    distinct = set(terms)
     sources, topics = [], []
-    for triple in distinct:
-        if triple.subject == graph:
-            if triple.predicate == _DCT_SOURCE:
-                sources.append(triple.object)
-            elif triple.predicate == si.PRIMARY_TOPIC:
-                topics.append(triple.object)
+    for subject, predicate, obj in distinct:
+        if subject == graph:
+            if predicate == _DCT_SOURCE:
+                sources.append(obj)
+            elif predicate == si.PRIMARY_TOPIC:
+                topics.append(obj)
     if not all(isinstance(term, NamedNode) for term in (*sources, *topics)):
         return None
     topic_set = set(topics)
     classes: list[tuple[int, int]] = []
     links: list[tuple[int, int, int]] = []
-    for triple in distinct:
-        if triple.subject in topic_set:
-            obj = triple.object
+    for subject, predicate, obj in distinct:
+        if subject in topic_set:
             if isinstance(obj, NamedNode):
-                links.append((ix(triple.subject.value), ix(triple.predicate.value), ix(obj.value)))
-                if triple.predicate == si.RDF_TYPE:
-                    classes.append((ix(triple.subject.value), ix(obj.value)))
-            elif triple.predicate == si.RDF_TYPE:
+                links.append((ix(subject.value), ix(predicate.value), ix(obj.value)))
+                if predicate == si.RDF_TYPE:
+                    classes.append((ix(subject.value), ix(obj.value)))
+            elif predicate == si.RDF_TYPE:
                 return None
     return [ix(t.value) for t in sources], len(distinct), [ix(t.value) for t in topics], classes, links
 
@@ -422,6 +426,11 @@ def _build_process(facts: str, index: str, void_out: str, usage_out: str) -> Non
     from covid_portal.procs import die_with_parent
 
     die_with_parent()
+    # The build runs beside the spool's bulk_load (covid_portal.pipeline.finish), which is most of the
+    # publish step and can use both cores. At the lowest priority the build takes only what the bulk
+    # load leaves idle (about half a core), and finishes beside the compaction and the cubes: at 1M
+    # records the bulk load took 314 s instead of 409-419 s (docs/benchmarks.md, "Ninth round").
+    os.nice(19)
     try:
         build_index(Path(facts), Path(index), Path(void_out))
     finally:

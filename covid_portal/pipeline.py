@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from pyoxigraph import Literal, NamedNode, Quad, Triple
+from pyoxigraph import Literal, NamedNode, Quad
 
 import loaders
 from covid_portal import __version__, index_facts, iris, search_index
 from covid_portal.index_facts import FactLog
 from covid_portal.mappings import mapping_quads
 from covid_portal.producers import CHUNK, Chunk, End, FileTask, Producers, default_jobs, file_messages
-from covid_portal.records import FileFormatError, RecordGraph
+from covid_portal.records import FileFormatError, RecordGraph, Terms
 from covid_portal.remote_store import RemoteStore
 from covid_portal.spool import Spool
 from covid_portal.spool import limit as spool_limit
@@ -147,26 +147,24 @@ def _file_time(path: Path) -> str:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).replace(microsecond=0).isoformat()
 
 
-def provenance(
-    rg: RecordGraph, graph: NamedNode, activity: NamedNode, source_file: str, retrieved: str
-) -> list[Triple]:
-    """The PROV-O description of a record, stored in the record's own graph."""
-    out = [
-        Triple(graph, RDF_TYPE, C.SourceRecord.node),
-        Triple(graph, S.primary_topic.node, rg.topic),
-        Triple(graph, S.source_dataset.node, iris.dataset(rg.source)),
-        Triple(graph, S.loader_version.node, Literal(f"covid-portal {__version__} loaders.{rg.source}")),
-        Triple(graph, S.generated_by.node, activity),
-        Triple(activity, RDF_TYPE, C.LoadActivity.node),  # typed here too, so the record validates alone
-        Triple(graph, S.source_file.node, Literal(source_file)),
-        Triple(graph, S.retrieved_at.node, Literal(rg.retrieved or retrieved, datatype=XSD_DATETIME)),
+def provenance(rg: RecordGraph, graph: NamedNode, activity: NamedNode, source_file: str, retrieved: str) -> list[Terms]:
+    """The PROV-O description of a record, stored in the record's own graph (as ``RecordGraph.terms``)."""
+    out: list[Terms] = [
+        (graph, RDF_TYPE, C.SourceRecord.node),
+        (graph, S.primary_topic.node, rg.topic),
+        (graph, S.source_dataset.node, iris.dataset(rg.source)),
+        (graph, S.loader_version.node, Literal(f"covid-portal {__version__} loaders.{rg.source}")),
+        (graph, S.generated_by.node, activity),
+        (activity, RDF_TYPE, C.LoadActivity.node),  # typed here too, so the record validates alone
+        (graph, S.source_file.node, Literal(source_file)),
+        (graph, S.retrieved_at.node, Literal(rg.retrieved or retrieved, datatype=XSD_DATETIME)),
     ]
     if rg.url:
-        out.append(Triple(graph, S.source_record_url.node, NamedNode(rg.url)))
+        out.append((graph, S.source_record_url.node, NamedNode(rg.url)))
     if rg.release:
-        out.append(Triple(graph, S.source_release.node, Literal(rg.release)))
+        out.append((graph, S.source_release.node, Literal(rg.release)))
     if rg.license:
-        out.append(Triple(graph, S.license.node, NamedNode(rg.license)))
+        out.append((graph, S.license.node, NamedNode(rg.license)))
     return out
 
 

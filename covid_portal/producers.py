@@ -37,20 +37,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import NamedNode
 
 import loaders
 from covid_portal import iris
-from covid_portal.index_facts import record_facts
-from covid_portal.records import FileFormatError, RecordError, RecordGraph
+from covid_portal.index_facts import facts_of_terms
+from covid_portal.records import FileFormatError, RecordError, RecordGraph, Terms, nquads
 from covid_portal.validate import Validator, default_validator
 
 log = logging.getLogger(__name__)
 
 CHUNK = 500  # records per chunk: large enough to amortize a message, small enough to balance
 QUEUE_CHUNKS = 8  # chunks a producer may be ahead of the writer
-NT_END = b" .\n"
 
 
 def default_jobs() -> int:
@@ -119,7 +117,7 @@ def record_nquads(
     item: Any,
     task: FileTask,
     validator: Validator,
-    provenance: Callable[[RecordGraph, NamedNode, NamedNode, str, str], list[Triple]],
+    provenance: Callable[[RecordGraph, NamedNode, NamedNode, str, str], list[Terms]],
 ) -> tuple[str, bytes, int, bytes] | tuple[None, str, str, bytes]:
     """Map and validate one parsed record: (graph IRI, N-Quads, triples, index facts: empty unless the
     task asks for them) or (None, stage, reason, b"")."""
@@ -128,18 +126,15 @@ def record_nquads(
     except RecordError as exc:
         return None, "map", exc.reason, b""
     graph = iris.record_graph(rg.source, rg.record_id)
-    triples = rg.triples + provenance(rg, graph, NamedNode(task.activity), task.path, task.retrieved)
-    violations = validator.check(triples)
+    terms = rg.terms + provenance(rg, graph, NamedNode(task.activity), task.path, task.retrieved)
+    violations = validator.check_terms(terms)
     if violations:
         reason = "; ".join(str(v) for v in violations[:10])
         if len(violations) > 10:
             reason += f"; ... {len(violations) - 10} more"
         return None, "validate", reason, b""
-    # N-Triples escapes line breaks inside literals, so " .\n" only ends a line: naming the graph
-    # there turns the (Rust-serialized) N-Triples into N-Quads without a Python object per quad
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    facts = record_facts(graph, triples) if task.facts else b""
-    return graph.value, data.replace(NT_END, b" <" + graph.value.encode() + b">" + NT_END), len(triples), facts
+    facts = facts_of_terms(graph, terms) if task.facts else b""
+    return graph.value, nquads(terms, graph), len(terms), facts
 
 
 def _entry(item: Any, stage: str, reason: str) -> dict[str, Any]:

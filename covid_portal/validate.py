@@ -21,11 +21,12 @@ from functools import cache
 from pathlib import Path
 
 import rdflib
-from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 from covid_portal import resources
+from covid_portal.records import Terms
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = RDF.type.toPython()
@@ -248,8 +249,12 @@ class Validator:
         )
 
     # -------------------------------------------------------------- checking
-    def check(self, triples: Iterable[Triple]) -> list[Violation]:
-        """The violations of one record's triples (the record must validate on its own).
+    def check(self, triples: Iterable[Triple | Quad]) -> list[Violation]:
+        """The violations of one record's triples (the record must validate on its own)."""
+        return self.check_terms((t.subject, t.predicate, t.object) for t in triples)
+
+    def check_terms(self, terms: Iterable[Terms]) -> list[Violation]:
+        """:meth:`check` over triples given as ``(subject, predicate, object)`` terms (``RecordGraph.terms``).
 
         Subjects and objects are keyed by their pyoxigraph terms (hashed in Rust, so no string is
         built per triple). Each focus node is first checked by :meth:`_conforms`, which only answers
@@ -271,10 +276,8 @@ class Validator:
                 if c not in entry:
                     entry.append(c)
 
-        for t in triples:
-            subject = t.subject
-            p = t.predicate.value
-            o = t.object
+        for subject, predicate, o in terms:
+            p = predicate.value
             props = out.get(subject)
             if props is None:
                 out[subject] = {p: [o]}

@@ -230,7 +230,7 @@ class ChemblLoader(Loader):
                 if disease is None:
                     raise fail(record, f"indication {term!r} is not a valid {space} identifier")
                 graph.add(topic, S.indication, disease)
-        graph.triples = list(dict.fromkeys(graph.triples))
+        graph.deduplicate()
         return graph
 
     def _target(self, record: RawRecord, t: dict[str, Any]) -> RecordGraph:

@@ -196,7 +196,7 @@ class IntactLoader(Loader):
             graph.add(topic, S.interaction_type, reference("mi", kind))
         for pmid in dict.fromkeys(p for e in i.experiments for p in e.pmids):
             link_publication(graph, topic, pmid, None)
-        graph.triples = list(dict.fromkeys(graph.triples))
+        graph.deduplicate()
         return graph
 
 

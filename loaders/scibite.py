@@ -117,7 +117,7 @@ class ScibiteLoader(Loader):
                     graph.type(target, ENTITY)
                     graph.link(target, S.mentioned_in, topic)
                 break
-        graph.triples = list(dict.fromkeys(graph.triples))
+        graph.deduplicate()
         return graph
 
 

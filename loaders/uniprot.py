@@ -328,7 +328,7 @@ class UniprotLoader(Loader):
                 graph.link(topic, S.interacts_with, iri, C.Protein)
         for database, ident, props in e.xrefs:
             _xref(graph, topic, database, ident, props)
-        graph.triples = list(dict.fromkeys(graph.triples))  # the same xref may be listed once per isoform
+        graph.deduplicate()  # the same xref may be listed once per isoform
         return graph
 
 
