@@ -520,8 +520,12 @@ def _finish_db(path: Path, fill: Callable[[sqlite3.Connection], None], origin: s
     return entries
 
 
+_WRITE_BATCH = 1_000  # entities per batch of inserts: one call per table, not three per entity
+
+
 def _write_entries(db: sqlite3.Connection, entities: Iterable[_Entity], fts_table: str) -> None:
     rowid = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM entry").fetchone()[0]
+    batch = _EntryBatch(db, fts_table)
     for entity in entities:
         v = entity.values
         curie = iris.compress(entity.iri)
@@ -537,23 +541,43 @@ def _write_entries(db: sqlite3.Connection, entities: Iterable[_Entity], fts_tabl
         date = (v.get("date") or [None])[0]
         collection = (v.get("collection_date") or [None])[0]
         rowid += 1
-        inserted = db.execute(
-            "INSERT OR IGNORE INTO entry VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        batch.entries.append(
             (rowid, entity.iri, curie, ident, entity.type, TYPES[entity.type].name, source, title, description,
              date, collection, int(described), json.dumps(fields, ensure_ascii=False)),
-        ).rowcount  # fmt: skip
-        if not inserted:  # already indexed (see _StoreReader.subjects)
-            rowid -= 1
-            continue
-        db.executemany(
-            "INSERT INTO facet VALUES (?,?,?)",
-            [(rowid, name, value) for name, values in facets.items() for value in values],
-        )
+        )  # fmt: skip
+        batch.facets += [(rowid, name, value) for name, values in facets.items() for value in values]
         text = " ".join(value for name in EXTRA_TEXT for value in fields.get(name, []))
-        db.execute(
-            f"INSERT INTO {fts_table} (rowid, id, title, description, text) VALUES (?,?,?,?,?)",
-            (rowid, f"{ident} {curie or ''}", title, description, text),
-        )
+        batch.texts.append((rowid, f"{ident} {curie or ''}", title, description, text))
+        if len(batch.entries) >= _WRITE_BATCH:
+            batch.flush()
+    batch.flush()
+
+
+class _EntryBatch:
+    """Entry, facet and full-text rows of up to ``_WRITE_BATCH`` entities, written with one call per table."""
+
+    def __init__(self, db: sqlite3.Connection, fts_table: str) -> None:
+        self.db = db
+        self.fts = f"INSERT INTO {fts_table} (rowid, id, title, description, text) VALUES (?,?,?,?,?)"
+        self.entries: list[tuple] = []
+        self.facets: list[tuple] = []
+        self.texts: list[tuple] = []
+
+    def flush(self) -> None:
+        if not self.entries:
+            return
+        before = self.db.total_changes
+        self.db.executemany("INSERT OR IGNORE INTO entry VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", self.entries)
+        if self.db.total_changes - before != len(self.entries):
+            # an IRI indexed already (see _StoreReader.subjects): its row was ignored, and so are its
+            # facets and text (the rowid it would have had stays unused)
+            first = self.entries[0][0]
+            kept = {r for (r,) in self.db.execute("SELECT rowid FROM entry WHERE rowid >= ?", (first,))}
+            self.facets = [row for row in self.facets if row[0] in kept]
+            self.texts = [row for row in self.texts if row[0] in kept]
+        self.db.executemany("INSERT INTO facet VALUES (?,?,?)", self.facets)
+        self.db.executemany(self.fts, self.texts)
+        self.entries, self.facets, self.texts = [], [], []
 
 
 # ---------------------------------------------------------------------------- in parallel

@@ -298,3 +298,45 @@ def test_a_resumed_load_uses_the_facts_of_its_first_run(
     assert origin == ("load facts" if facts_kept else "store")
     if facts_kept:
         assert_same_as_a_build_from_the_store(store, tmp_path)
+
+
+# ------------------------------------------------------------------ an entity read twice
+class _Repeating(si.NodeSource):
+    """Proteins p0..p5 with p2 read a second time (with another title) after p4, as a store scan can."""
+
+    def entities(self):
+        reads = [(0, "alpha"), (1, "beta"), (2, "gamma"), (3, "delta"), (4, "epsilon"), (2, "zeta"), (5, "eta")]
+        for i, title in reads:
+            node = si._Node(f"https://example.org/p{i}")
+            node.typed("proteins", "uniprot")
+            node.literals[si.S.title.uri].append(title)
+            yield node
+
+    def names(self, iri: str) -> tuple[list[str], list[str]]:
+        return [], []
+
+    def node(self, iri: str) -> si._Node | None:
+        return None
+
+
+@pytest.mark.parametrize("batch", [1, 3, 1000])  # the repeat alone in its batch, in a later batch, in the same
+def test_an_entity_read_twice_is_indexed_once_with_its_first_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    monkeypatch.setattr(si, "_WRITE_BATCH", batch)
+    path = tmp_path / "index.sqlite"
+    assert si.build_from(_Repeating(), path) == 6
+    with si.SearchIndex(path) as index:
+        assert index.search("gamma").hit_count == 1
+        assert index.search("zeta").hit_count == 0
+        assert {e.title for e in index.search("type:proteins", limit=10).entries} == {
+            "alpha", "beta", "gamma", "delta", "epsilon", "eta"}  # fmt: skip
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:  # no facet or text row is left without its entry
+        assert db.execute("SELECT COUNT(*) FROM facet WHERE rowid NOT IN (SELECT rowid FROM entry)").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM fts WHERE rowid NOT IN (SELECT rowid FROM entry)").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM fts").fetchone() == (6,)
+    finally:
+        db.close()
