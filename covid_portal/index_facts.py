@@ -385,6 +385,10 @@ class FactBuild:
         self._proc = ctx.Process(target=_build_process, args=args, daemon=True)
         self._proc.start()
 
+    def running(self) -> bool:
+        """Whether the build is still running."""
+        return self._proc.is_alive()
+
     def wait(self) -> int:
         """Wait for the build; returns its entries. The facts file is deleted once the index is built."""
         try:

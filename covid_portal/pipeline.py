@@ -530,13 +530,21 @@ def finish(
             # of an uncompacted store get slower as it grows (at 1M records, 15k quads/s against
             # 110k after compaction, which took 3 min; docs/benchmarks.md). The published version is
             # then compact too, for every query the server runs on it.
-            # The cubes are counted meanwhile, in a thread: the compaction keeps one core busy and
-            # releases the GIL, and so does a query. They read the graph as it is (compaction changes
-            # the files, not the quads): at 1M records the two took 144 s one after the other.
-            with ThreadPoolExecutor(1, thread_name_prefix="cubes") as pool:
-                cubes = pool.submit(statistics_quads, store)
+            # The compaction keeps one core busy, and so do the cubes. When the index build from the
+            # facts is still running (it runs at the lowest priority beside the spool's write, so at
+            # 1M records it has about 140 s of CPU left), the two go one after the other and leave it
+            # the other core: side by side they took both cores for 51 s while it waited, and then it
+            # ran alone for 95 s. Otherwise the cubes are counted in a thread beside the compaction
+            # (both release the GIL; they read the quads, which compaction does not change): at 1M
+            # records the two took 144 s one after the other.
+            if isinstance(index, index_facts.FactBuild) and index.running():
                 store.optimize()
-                described = cubes.result()
+                described = statistics_quads(store)
+            else:
+                with ThreadPoolExecutor(1, thread_name_prefix="cubes") as pool:
+                    cubes = pool.submit(statistics_quads, store)
+                    store.optimize()
+                    described = cubes.result()
         else:
             described = statistics_quads(store)
         # a build from the store (from a checkpoint, in processes of its own) and VoID (here) go side
