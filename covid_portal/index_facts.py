@@ -432,8 +432,9 @@ def _build_process(facts: str, index: str, void_out: str, usage_out: str) -> Non
     die_with_parent()
     # The build runs beside the spool's bulk_load (covid_portal.pipeline.finish), which is most of the
     # publish step and can use both cores. At the lowest priority the build takes only what the bulk
-    # load leaves idle (about half a core), and finishes beside the compaction and the cubes: at 1M
-    # records the bulk load took 314 s instead of 409-419 s (docs/benchmarks.md, "Ninth round").
+    # load leaves idle (about half a core), and finishes after it with a core of its own (finish runs
+    # the compaction and the cubes on the other): at 1M records the bulk load took 314-333 s instead of
+    # 409-422 s (docs/benchmarks.md, "Ninth round").
     os.nice(19)
     try:
         build_index(Path(facts), Path(index), Path(void_out))
