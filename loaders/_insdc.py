@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- INSDC value conventions
 # INSDC "missing value" vocabulary (https://www.insdc.org/technical-specifications/missing-value-reporting/)
-_MISSING = ("missing", "not applicable", "not collected", "not provided", "restricted access", "unknown", "n/a")
+_MISSING = frozenset(
+    ("missing", "not applicable", "not collected", "not provided", "restricted access", "unknown", "n/a")
+)
 _MONTHS = {
     m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
 }
@@ -39,7 +41,10 @@ def is_missing(text: Any) -> bool:
     if text is None:
         return True
     value = str(text).strip().lower()
-    return not value or any(value == term or value.startswith(term + ":") for term in _MISSING)
+    # a term, or a term then ":" and a reason; no term holds a ":", so the text before the first one
+    # decides (one set lookup: this runs for most values of an ENA record, and a loop over the terms
+    # was 6% of a producer's CPU)
+    return not value or value.partition(":")[0] in _MISSING
 
 
 def insdc_date(text: Any) -> str | None:

@@ -44,3 +44,14 @@ def test_record_graphs_are_deterministic_and_safe() -> None:
     assert " " not in first.value and first.value.startswith(iris.RECORD_BASE)
     assert iris.expand("pdb:6m0j") == "https://rdf.wwpdb.org/pdb/6M0J"
     assert iris.expand("unknown:1") is None
+
+
+AWKWARD_IDS = ["MN908947.3", "10.1016/S0140-6736(20)30183-5", "a b", "a\n", "x#y?z", "50%", "Müller", "", "~_-.:/()"]
+
+
+@pytest.mark.parametrize("local_id", AWKWARD_IDS)
+def test_local_ids_are_escaped_as_quote_escapes_them(local_id: str) -> None:
+    # the fast path for plain accessions must give what percent-encoding gives for every input
+    from urllib.parse import quote
+
+    assert iris._escape(local_id) == quote(local_id, safe=":/._-~()")

@@ -367,6 +367,11 @@ def test_country_region_and_missing_values() -> None:
     assert split_country("China: Wuhan") == ("China", "China: Wuhan")
     assert split_country("Denmark") == ("Denmark", None)
     assert is_missing("restricted access") and not is_missing("Homo sapiens")
+    # a term alone or followed by ':' and a reason, in any case and spacing around; nothing else
+    for value in (None, "", "  ", "Missing", " not provided ", "missing: control sample", "N/A", "unknown:"):
+        assert is_missing(value), value
+    for value in ("missingness", "unknown host", "not provided yet", "n/a2", "missing : reason", "Wuhan: unknown"):
+        assert not is_missing(value), value
 
 
 # ------------------------------------------------------------------ bad input
