@@ -8,10 +8,10 @@ already holds its triples as Python objects. So it also keeps the few facts the 
 compact blob per record (:func:`record_facts`): searchable types, primary topics, the literal slots
 of the text fields and the link slots. The writer keeps the blobs in ``facts.sqlite`` in the staging
 version's sidecar, one row per record graph, replaced when the record is (:class:`FactLog`). At
-publish, :func:`start_build` expands them into one table sorted by subject (SQLite's own external
-sort, so memory stays bounded), reads it entity by entity and hands each to the same assembly code
-as a build from the store (``search_index.build_from``). The facts file is deleted once the index
-is built: it is never published.
+publish, :func:`start_build` regroups them by subject, a bounded number of graphs at a time, into one
+table read in subject order (SQLite's own external sort, so memory stays bounded), reads it entity by
+entity and hands each to the same assembly code as a build from the store
+(``search_index.build_from``). The facts file is deleted once the index is built: it is never published.
 
 When: only for a version that started from an empty graph (a fresh load, or the first load of a
 store) in the pipeline, because only then do the facts cover every graph of the version. Updates,
@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import resource
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -225,30 +226,35 @@ class FactLog:
 
 # ---------------------------------------------------------------------------- the index from the facts
 class FactSource(si.NodeSource):
-    """Nodes read from the expanded facts (table ``f``, sorted by subject through its covering index)."""
+    """Nodes read from the expanded facts: table ``f``, one row per subject and chunk of graphs (its facts
+    there, a ``marshal`` list of (kind, code, value, source) tuples), read in subject order through its
+    covering index."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
     @staticmethod
-    def _node(iri: str, rows: Iterable[tuple[str, int, int, str, str | None]]) -> si._Node:
+    def _node(iri: str, blobs: Iterable[tuple[str, bytes]]) -> si._Node:
+        # the order of a node's facts does not matter: the assembler sorts every value it reads
         node = si._Node(iri)
-        for _, kind, code, value, source in rows:
-            if kind == LITERAL:
-                node.literals[si.LITERAL_SLOTS[code]].append(value)
-            elif kind == LINK:
-                node.links[si.LINK_SLOTS[code]].append(value)
-            elif kind == TYPE:
-                node.typed(_TYPE_NAMES[code], source)
-            elif kind == TOPIC:
-                if source:
-                    node.described_by.add(source)
-            else:
-                node.links[si.MEASURED_BY].append(value)
+        literals, links = node.literals, node.links
+        for _, blob in blobs:
+            for kind, code, value, source in marshal.loads(blob):
+                if kind == LITERAL:
+                    literals[si.LITERAL_SLOTS[code]].append(value)
+                elif kind == LINK:
+                    links[si.LINK_SLOTS[code]].append(value)
+                elif kind == TYPE:
+                    node.typed(_TYPE_NAMES[code], source)
+                elif kind == TOPIC:
+                    if source:
+                        node.described_by.add(source)
+                else:
+                    links[si.MEASURED_BY].append(value)
         return node
 
     def entities(self) -> Iterator[si._Node]:
-        rows = self.db.execute("SELECT s, k, p, v, src FROM f ORDER BY s, k, p, v, src")
+        rows = self.db.execute("SELECT s, facts FROM f ORDER BY s")
         for iri, group in itertools.groupby(rows, key=itemgetter(0)):
             node = self._node(iri, group)
             if node.type is not None:
@@ -257,19 +263,23 @@ class FactSource(si.NodeSource):
     def names(self, iri: str) -> tuple[list[str], list[str]]:
         titles: list[str] = []
         names: list[str] = []
-        query = "SELECT p, v FROM f WHERE s = ? AND k = ? AND p IN (?, ?)"
-        rows = self.db.execute(query, (iri, LITERAL, _TITLE, _NAME))
-        for code, value in rows:
-            if value:
-                (titles if code == _TITLE else names).append(value)
+        for (blob,) in self.db.execute("SELECT facts FROM f WHERE s = ?", (iri,)):
+            for kind, code, value, _ in marshal.loads(blob):
+                if kind == LITERAL and value and code in (_TITLE, _NAME):
+                    (titles if code == _TITLE else names).append(value)
         return titles, names
 
     def node(self, iri: str) -> si._Node | None:
-        node = self._node(iri, self.db.execute("SELECT s, k, p, v, src FROM f WHERE s = ?", (iri,)))
+        node = self._node(iri, self.db.execute("SELECT s, facts FROM f WHERE s = ?", (iri,)))
         return node if node.type is not None else None
 
 
-_EXPAND_BATCH = 100_000  # fact rows per insert
+# Fact rows grouped by subject in memory before they are written, one row per subject: most subjects
+# have all their facts in one record graph, so the scratch table holds about a tenth of the rows it
+# would with a row per fact (1.6M fact rows for 100k records, on 147k subjects), and sorting it costs
+# as much less. The bound keeps memory flat however many records there are.
+_GROUP_ROWS = 400_000
+_EXPAND_BATCH = 100_000  # rows per insert into the VoID tables
 
 
 _VOID_TABLES = """
@@ -277,15 +287,17 @@ CREATE TABLE vgraph (g INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE vsrc (g INTEGER NOT NULL, src TEXT NOT NULL);
 CREATE TABLE vtopic (g INTEGER NOT NULL, t TEXT NOT NULL);
 CREATE TABLE vclass (g INTEGER NOT NULL, t TEXT NOT NULL, c TEXT NOT NULL);
-CREATE TABLE vlink (g INTEGER NOT NULL, t TEXT NOT NULL, p TEXT NOT NULL, o TEXT NOT NULL);
+CREATE TABLE vlink (src TEXT NOT NULL, p TEXT NOT NULL, o TEXT NOT NULL, n INTEGER NOT NULL);
 """
 # covid_portal.void's three queries, over the graphs' VoID parts (same multiplicities: a graph with two
-# sources counts under each; a link counts once per graph of another source whose topic it points to)
+# sources counts under each; a link counts once per graph of another source whose topic it points to).
+# The links are counted per (source, predicate, object) as they are read (a few hundred graphs at a
+# time): most point to the same taxa, classes and studies, so the table holds far fewer rows.
 _VOID_TRIPLES = "SELECT s.src, SUM(v.n), COUNT(DISTINCT s.g) FROM vsrc s JOIN vgraph v ON v.g = s.g GROUP BY s.src"
 _VOID_CLASSES = "SELECT s.src, c.c, COUNT(DISTINCT c.t) FROM vclass c JOIN vsrc s ON s.g = c.g GROUP BY s.src, c.c"
 _VOID_LINKS = (
-    "SELECT a.src, b.src, l.p, COUNT(*) FROM vlink l JOIN vsrc a ON a.g = l.g JOIN vtopic h ON h.t = l.o "
-    "JOIN vsrc b ON b.g = h.g WHERE a.src != b.src GROUP BY a.src, b.src, l.p"
+    "SELECT l.src, b.src, l.p, SUM(l.n) FROM vlink l JOIN vtopic h ON h.t = l.o "
+    "JOIN vsrc b ON b.g = h.g WHERE l.src != b.src GROUP BY l.src, b.src, l.p"
 )
 
 
@@ -300,11 +312,12 @@ def build_index(facts: Path, index: Path, void_out: Path | None = None) -> int:
     db = sqlite3.connect(work)
     try:
         # a scratch file: no journal; the sort and the scans get a bounded page cache (256 MiB)
-        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;"
-                         "CREATE TABLE f (s TEXT NOT NULL, k INTEGER NOT NULL, p INTEGER NOT NULL, "
-                         "v TEXT NOT NULL, src TEXT);" + _VOID_TABLES)  # fmt: skip
+        db.executescript(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;"
+            "CREATE TABLE f (s TEXT NOT NULL, facts BLOB NOT NULL);" + _VOID_TABLES
+        )
         void_ok = _expand(facts, db)
-        db.execute("CREATE INDEX f_node ON f (s, k, p, v, src)")  # covering: the scans never read the table
+        db.execute("CREATE INDEX f_node ON f (s, facts)")  # covering: the scans never read the table
         db.commit()
         entries = si.build_from(FactSource(db), index, origin="load facts")
         if void_out is not None and void_ok:
@@ -339,26 +352,52 @@ def _expand(facts: Path, db: sqlite3.Connection) -> bool:
     log_db = sqlite3.connect(f"file:{facts}?mode=ro", uri=True)
     void_ok = True
     tables = {name: _Rows(db, name, width) for name, width in
-              (("f", 5), ("vgraph", 2), ("vsrc", 2), ("vtopic", 2), ("vclass", 3), ("vlink", 4))}  # fmt: skip
+              (("vgraph", 2), ("vsrc", 2), ("vtopic", 2), ("vclass", 3))}  # fmt: skip
+    groups: dict[str, list[tuple[int, int, str, str]]] = {}
+    links: Counter[tuple[str, str, str]] = Counter()
+    held = 0
     try:
         for g, (graph, blob) in enumerate(log_db.execute("SELECT graph, facts FROM record")):
             st, rows, void = marshal.loads(blob)  # strings, and tuples pointing into them
-            source = si.source_of_graph(graph)
-            tables["f"].add((st[subject], kind, code, st[value], source) for kind, subject, code, value in rows)
+            source = si.source_of_graph(graph) or ""
+            for kind, subject, code, value in rows:
+                fact = (kind, code, st[value], source)
+                if (group := groups.get(st[subject])) is None:
+                    groups[st[subject]] = [fact]
+                else:
+                    group.append(fact)
+            held += len(rows)
+            if held >= _GROUP_ROWS:
+                _write_groups(db, groups)
+                _write_links(db, links)
+                held = 0
             if void is None:
                 void_ok = False
                 continue
-            sources, n, topics, classes, links = void
+            sources, n, topics, classes, graph_links = void
             tables["vgraph"].add([(g, n)])
             tables["vsrc"].add((g, st[src]) for src in sources)
             tables["vtopic"].add((g, st[t]) for t in topics)
             tables["vclass"].add((g, st[t], st[c]) for t, c in classes)
-            tables["vlink"].add((g, st[t], st[p], st[o]) for t, p, o in links)
+            for src in sources:
+                links.update((st[src], st[p], st[o]) for _, p, o in graph_links)
+        _write_groups(db, groups)
+        _write_links(db, links)
         for table in tables.values():
             table.flush()
     finally:
         log_db.close()
     return void_ok
+
+
+def _write_groups(db: sqlite3.Connection, groups: dict[str, list[tuple[int, int, str, str]]]) -> None:
+    db.executemany("INSERT INTO f VALUES (?, ?)", ((s, marshal.dumps(facts)) for s, facts in groups.items()))
+    groups.clear()
+
+
+def _write_links(db: sqlite3.Connection, links: Counter[tuple[str, str, str]]) -> None:
+    db.executemany("INSERT INTO vlink VALUES (?, ?, ?, ?)", ((*key, n) for key, n in links.items()))
+    links.clear()
 
 
 def _void_quads(db: sqlite3.Connection) -> list[Quad]:
