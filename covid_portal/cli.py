@@ -332,6 +332,25 @@ def serve(ctx: Context, host: str, port: int, query_timeout: float | None, base_
     run_server(Settings(**overrides), host=host, port=port)
 
 
+def _store_here(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:  # after the group's own --store (its callback has run): this one wins
+        ctx.ensure_object(Context).store = StoreDir(value)  # type: ignore[call-arg]
+
+
+# commands that read or write the store also take --store after their name (`load PATHS --store DIR`)
+_STORE_COMMANDS = ("load", "drop", "validate", "stats", "export", "query", "serve", "update", "export-index")
+
+
+def _store_option() -> click.Option:
+    return click.Option(
+        ["--store"],
+        type=click.Path(file_okay=False, path_type=Path),
+        expose_value=False,
+        callback=_store_here,
+        help="Store directory (as `covid-portal --store DIR COMMAND`; env COVID_PORTAL_STORE).",
+    )
+
+
 def _register_commands() -> None:
     """Commands that live beside the library code they drive."""
     from covid_portal.fair_check import fair_check_command
@@ -345,6 +364,8 @@ def _register_commands() -> None:
     main.add_command(generate_command, "generate")
     main.add_command(harvest_command, "harvest")
     main.add_command(update_command, "update")
+    for name in _STORE_COMMANDS:
+        main.commands[name].params.append(_store_option())
 
 
 _register_commands()

@@ -28,6 +28,7 @@ import itertools
 import logging
 import marshal
 import multiprocessing
+import multiprocessing.connection
 import os
 import resource
 import sqlite3
@@ -427,6 +428,11 @@ class FactBuild:
     def running(self) -> bool:
         """Whether the build is still running."""
         return self._proc.is_alive()
+
+    def ended(self, timeout: float) -> bool:
+        """Whether the build's process has ended, waiting up to ``timeout`` seconds. It only waits on the
+        process's sentinel, so another thread may call it while this one joins or polls the process."""
+        return bool(multiprocessing.connection.wait([self._proc.sentinel], timeout))
 
     def wait(self) -> int:
         """Wait for the build; returns its entries. The facts file is deleted once the index is built."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -530,21 +532,14 @@ def finish(
             # of an uncompacted store get slower as it grows (at 1M records, 15k quads/s against
             # 110k after compaction, which took 3 min; docs/benchmarks.md). The published version is
             # then compact too, for every query the server runs on it.
-            # The compaction keeps one core busy, and so do the cubes. When the index build from the
-            # facts is still running (it runs at the lowest priority beside the spool's write, so at
-            # 1M records it has about 140 s of CPU left), the two go one after the other and leave it
-            # the other core: side by side they took both cores for 51 s while it waited, and then it
-            # ran alone for 95 s. Otherwise the cubes are counted in a thread beside the compaction
-            # (both release the GIL; they read the quads, which compaction does not change): at 1M
-            # records the two took 144 s one after the other.
-            if isinstance(index, index_facts.FactBuild) and index.running():
-                store.optimize()
-                described = statistics_quads(store)
-            else:
-                with ThreadPoolExecutor(1, thread_name_prefix="cubes") as pool:
-                    cubes = pool.submit(statistics_quads, store)
-                    store.optimize()
-                    described = cubes.result()
+            # The compaction keeps one core busy, and so do the cubes; they read the quads, which the
+            # compaction does not change, and both release the GIL. While the index build from the facts
+            # still runs (at the lowest priority beside the spool's write, so it has CPU left when the
+            # write ends), the cubes wait for it, so that it keeps a core of its own: the three side by
+            # side left it waiting (docs/benchmarks.md, "Ninth round"). They start when it ends or when
+            # the compaction does, whichever comes first: never later than one after the other, and
+            # beside the compaction once the index build no longer needs the core ("Eleventh round").
+            described = _compact_and_count(store, index if isinstance(index, index_facts.FactBuild) else None)
         else:
             described = statistics_quads(store)
         # a build from the store (from a checkpoint, in processes of its own) and VoID (here) go side
@@ -561,6 +556,34 @@ def finish(
         described += void_quads(store) if counted is None else counted
     store.extend(described)
     return index
+
+
+def _compact_and_count(store: ox.Store, index: index_facts.FactBuild | None) -> list[Quad]:
+    """Compact ``store`` and count its statistics cubes (returned), the cubes in a thread that starts
+    once ``index`` (a build still running, or None) has ended or the compaction has."""
+    compacted = threading.Event()
+    started = time.monotonic()
+
+    def cubes() -> list[Quad]:
+        if index is not None:
+            while not compacted.is_set() and not index.ended(0.5):
+                pass
+            waited = time.monotonic() - started
+            log.info("statistics cubes: started after %.1f s, when the %s ended", waited,
+                     "compaction" if compacted.is_set() else "index build from the facts")  # fmt: skip
+        begun = time.monotonic()
+        quads = statistics_quads(store)
+        log.info("statistics cubes: %d quads in %.1f s", len(quads), time.monotonic() - begun)
+        return quads
+
+    with ThreadPoolExecutor(1, thread_name_prefix="cubes") as pool:
+        counted = pool.submit(cubes)
+        try:
+            store.optimize()
+        finally:
+            compacted.set()
+        log.info("compaction: %.1f s", time.monotonic() - started)
+        return counted.result()
 
 
 def _wait_for_index(index: search_index.Build | index_facts.FactBuild, store: ox.Store, sidecar: Path | None) -> None:
