@@ -201,9 +201,13 @@ def code_fingerprint(tops: Sequence[str] = GRAPH_SOURCES) -> str:
 
 
 LOAD_CODE = """
-import resource, time
+import logging, resource, time
 from pathlib import Path
 from covid_portal import pipeline
+
+# the publish step's timeline (compaction, cubes) on stderr, beside the bench's own progress lines
+logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+logging.getLogger("covid_portal.pipeline").setLevel(logging.INFO)
 from covid_portal.store import StoreDir
 
 phases = {}
